@@ -1,0 +1,108 @@
+package io.pgbftrace.session;
+
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * What one relation (all its forks and files) saw during a session. An unresolved file gets a row of its own,
+ * with {@link #relation()} null.
+ */
+public final class RelationStats {
+    private Relation relation;
+    private final FileKey unresolvedKey;
+    long hits;
+    long misses;
+    long extends_;
+    long reads;
+    long writes;
+    private final Map<Integer, BitSet> blocksByFork = new HashMap<>();
+    private final TreeSet<Long> relfilenodes = new TreeSet<>();
+
+    RelationStats(Relation relation, FileKey unresolvedKey) {
+        this.relation = relation;
+        this.unresolvedKey = unresolvedKey;
+    }
+
+    void add(Event e) {
+        switch (e.kind()) {
+            case HIT -> hits++;
+            case MISS -> misses++;
+            case EXTEND -> extends_++;
+            case READ -> reads++;
+            case WRITE -> writes++;
+            default -> {
+                return;
+            }
+        }
+        relfilenodes.add(Integer.toUnsignedLong(e.relfilenode()));
+        if (e.kind().isAccess() && e.block() <= Integer.MAX_VALUE) {
+            blocksByFork.computeIfAbsent(e.fork(), f -> new BitSet()).set((int) e.block());
+        }
+    }
+
+    void merge(RelationStats o) {
+        hits += o.hits;
+        misses += o.misses;
+        extends_ += o.extends_;
+        reads += o.reads;
+        writes += o.writes;
+        o.blocksByFork.forEach((fork, blocks) -> blocksByFork.computeIfAbsent(fork, f -> new BitSet()).or(blocks));
+        relfilenodes.addAll(o.relfilenodes);
+    }
+
+    /** Keeps the latest catalog record (its size is the freshest). */
+    void seen(Relation r) {
+        if (relation == null || r.seenAtNs() >= relation.seenAtNs()) {
+            relation = r;
+        }
+    }
+
+    public Relation relation() {
+        return relation;
+    }
+
+    /** The file of an unresolved row, else null. */
+    public FileKey unresolvedKey() {
+        return relation == null ? unresolvedKey : null;
+    }
+
+    public long accesses() {
+        return hits + misses + extends_;
+    }
+
+    public long hits() {
+        return hits;
+    }
+
+    public long misses() {
+        return misses;
+    }
+
+    public long extendsCount() {
+        return extends_;
+    }
+
+    public long kernelReads() {
+        return reads;
+    }
+
+    public long writes() {
+        return writes;
+    }
+
+    /** Distinct (fork, block) pairs accessed. */
+    public long distinctBlocks() {
+        return blocksByFork.values().stream().mapToLong(BitSet::cardinality).sum();
+    }
+
+    /** The relfilenodes its events named (more than one after TRUNCATE, VACUUM FULL, ...). */
+    public TreeSet<Long> relfilenodes() {
+        return relfilenodes;
+    }
+
+    public String displayName() {
+        return relation != null ? relation.qualifiedName() : "relfilenode " + unresolvedKey;
+    }
+}

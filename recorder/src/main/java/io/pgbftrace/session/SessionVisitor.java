@@ -1,0 +1,19 @@
+package io.pgbftrace.session;
+
+/** Receives a session's records in the order they were written. */
+public interface SessionVisitor {
+    /** A catalog record. It arrives before the first batch whose events it resolves was decoded by the recorder. */
+    default void relation(Relation relation) {
+    }
+
+    /** One event; within a batch in time order. */
+    void event(Event event);
+
+    /** bpftrace reported this many lost events at this time. */
+    default void lost(long timeNs, long count) {
+    }
+
+    /** The recorder ended the session (absent when it was killed). */
+    default void end(String reason) {
+    }
+}

@@ -1,0 +1,121 @@
+package io.pgbftrace.capture;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads the SystemTap SDT notes ({@code .note.stapsdt}) of an ELF64 little-endian binary: one note per probe
+ * site, with its address and the locations of its arguments. This is what {@code readelf -n} prints.
+ */
+public final class StapsdtNotes {
+    private static final int NT_STAPSDT = 3;
+    private static final int SHT_NOTE = 7;
+
+    private StapsdtNotes() {
+    }
+
+    /**
+     * One probe site.
+     *
+     * @param pc        the site's address (adjusted for prelinking through .stapsdt.base)
+     * @param semaphore address of the probe's semaphore, 0 if none
+     * @param arguments the argument specs, e.g. {@code -4@-136(%rbp)} or {@code 1@$1}
+     */
+    public record Note(String provider, String name, long pc, long semaphore, List<String> arguments) {
+    }
+
+    /** Reads the notes of a binary; an ELF file without notes gives an empty list. */
+    public static List<Note> read(Path binary) throws IOException {
+        ByteBuffer elf;
+        try (FileChannel ch = FileChannel.open(binary, StandardOpenOption.READ)) {
+            elf = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        return parse(elf, binary.toString());
+    }
+
+    static List<Note> parse(ByteBuffer elf, String name) throws IOException {
+        elf.order(ByteOrder.LITTLE_ENDIAN);
+        if (elf.limit() < 64 || elf.getInt(0) != 0x464c457f) {
+            throw new IOException(name + " is not an ELF file");
+        }
+        if (elf.get(4) != 2 || elf.get(5) != 1) {
+            throw new IOException(name + " is not a 64-bit little-endian ELF file");
+        }
+        long shoff = elf.getLong(0x28);
+        int shentsize = Short.toUnsignedInt(elf.getShort(0x3A));
+        int shnum = Short.toUnsignedInt(elf.getShort(0x3C));
+        int shstrndx = Short.toUnsignedInt(elf.getShort(0x3E));
+        if (shoff <= 0 || shnum == 0 || shstrndx >= shnum) {
+            return List.of();
+        }
+        long strtabOffset = elf.getLong((int) (shoff + (long) shstrndx * shentsize + 0x18));
+
+        long notesOffset = -1;
+        long notesSize = 0;
+        long baseAddr = -1;
+        for (int i = 0; i < shnum; i++) {
+            int sh = (int) (shoff + (long) i * shentsize);
+            String section = cString(elf, (int) (strtabOffset + Integer.toUnsignedLong(elf.getInt(sh))));
+            if (section.equals(".note.stapsdt") && elf.getInt(sh + 4) == SHT_NOTE) {
+                notesOffset = elf.getLong(sh + 0x18);
+                notesSize = elf.getLong(sh + 0x20);
+            } else if (section.equals(".stapsdt.base")) {
+                baseAddr = elf.getLong(sh + 0x10);
+            }
+        }
+        List<Note> notes = new ArrayList<>();
+        int pos = (int) notesOffset;
+        int end = (int) (notesOffset + notesSize);
+        while (notesOffset >= 0 && pos + 12 <= end) {
+            int namesz = elf.getInt(pos);
+            int descsz = elf.getInt(pos + 4);
+            int type = elf.getInt(pos + 8);
+            int namePos = pos + 12;
+            int descPos = namePos + align4(namesz);
+            if (type == NT_STAPSDT && "stapsdt".equals(cString(elf, namePos))) {
+                long pc = elf.getLong(descPos);
+                long base = elf.getLong(descPos + 8);
+                long semaphore = elf.getLong(descPos + 16);
+                int p = descPos + 24;
+                String provider = cString(elf, p);
+                p += provider.length() + 1;
+                String probe = cString(elf, p);
+                p += probe.length() + 1;
+                String args = cString(elf, p);
+                if (baseAddr >= 0 && base != 0) {
+                    pc += baseAddr - base; // prelinked binaries move the section; the note keeps the old base
+                }
+                notes.add(new Note(provider, probe, pc, semaphore,
+                        args.isBlank() ? List.of() : List.of(args.trim().split("\\s+"))));
+            }
+            pos = descPos + align4(descsz);
+        }
+        return notes;
+    }
+
+    private static int align4(int n) {
+        return (n + 3) & ~3;
+    }
+
+    private static String cString(ByteBuffer buf, int pos) {
+        int end = pos;
+        while (end < buf.limit() && buf.get(end) != 0) {
+            end++;
+        }
+        byte[] bytes = new byte[end - pos];
+        buf.get(pos, bytes);
+        return new String(bytes, StandardCharsets.US_ASCII);
+    }
+
+    /** The sites of one probe of the postgresql provider. */
+    public static List<Note> sites(List<Note> notes, String probe) {
+        return notes.stream().filter(n -> n.provider().equals("postgresql") && n.name().equals(probe)).toList();
+    }
+}

@@ -1,0 +1,172 @@
+package io.pgbftrace.capture;
+
+import io.pgbftrace.session.Event;
+import io.pgbftrace.session.EventKind;
+
+/**
+ * Parses the lines the capture script prints (see {@link BpftraceScript}). Feed it lines in order; it calls the
+ * sink for each event, marker or problem. A QUERY line whose text holds newlines spans several lines and ends
+ * with {@link BpftraceScript#RECORD_END}.
+ */
+public final class TraceLineParser {
+    private static final int MAX_QUERY_LINES = 256;
+    private static final EventKind[] OUTCOMES = {EventKind.HIT, EventKind.MISS, EventKind.EXTEND};
+
+    /** Receives what the parser finds. */
+    public interface Sink {
+        void event(Event e);
+
+        /** bpftrace attached every probe (its BEGIN ran) at this monotonic time. */
+        default void ready(long timeNs) {
+        }
+
+        /** A once-a-second tick from bpftrace. */
+        default void tick(long timeNs) {
+        }
+
+        /** bpftrace said it lost events. */
+        default void lost(long count) {
+        }
+
+        /** A line that is not part of the protocol; lineNumber is 1-based. */
+        default void bad(long lineNumber, String line, String why) {
+        }
+    }
+
+    private final Sink sink;
+    private long lineNumber;
+    private StringBuilder pendingQuery;
+    private long pendingQueryLine;
+    private int pendingQueryLines;
+
+    public TraceLineParser(Sink sink) {
+        this.sink = sink;
+    }
+
+    public long lineNumber() {
+        return lineNumber;
+    }
+
+    public void accept(String line) {
+        lineNumber++;
+        if (pendingQuery != null) {
+            pendingQuery.append('\n').append(line);
+            pendingQueryLines++;
+            if (line.endsWith(String.valueOf(BpftraceScript.RECORD_END))) {
+                String whole = pendingQuery.toString();
+                pendingQuery = null;
+                Event query = parseQuery(pendingQueryLine, whole);
+                if (query != null) {
+                    sink.event(query);
+                }
+            } else if (pendingQueryLines > MAX_QUERY_LINES) {
+                sink.bad(pendingQueryLine, pendingQuery.substring(0, Math.min(80, pendingQuery.length())),
+                        "query text never ended");
+                pendingQuery = null;
+            }
+            return;
+        }
+        if (line.isEmpty() || line.startsWith("Attaching ")) {
+            return;
+        }
+        Event event;
+        try {
+            event = parse(line);
+        } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+            sink.bad(lineNumber, line, "malformed " + line.charAt(0) + " line");
+            return;
+        }
+        if (event != null) {
+            sink.event(event); // outside the try: a failing sink is not a malformed line
+        }
+    }
+
+    /** Call at end of input: an unfinished query line is reported. */
+    public void finish() {
+        if (pendingQuery != null) {
+            sink.bad(pendingQueryLine, pendingQuery.toString(), "query text cut off at end of input");
+            pendingQuery = null;
+        }
+    }
+
+    /** Parses one line; returns its event, or null for lines that are not events (handled here). */
+    private Event parse(String line) {
+        if (line.startsWith("Lost ") && line.endsWith(" events")) {
+            sink.lost(Long.parseLong(line.substring(5, line.length() - 7).trim()));
+            return null;
+        }
+        if (line.length() < 3 || line.charAt(1) != ' ') {
+            sink.bad(lineNumber, line, "not a pgbftrace capture line");
+            return null;
+        }
+        char type = line.charAt(0);
+        if (type == 'Q') {
+            if (line.endsWith(String.valueOf(BpftraceScript.RECORD_END))) {
+                return parseQuery(lineNumber, line);
+            }
+            pendingQuery = new StringBuilder(line);
+            pendingQueryLine = lineNumber;
+            pendingQueryLines = 1;
+            return null;
+        }
+        String[] f = line.split(" ");
+        switch (type) {
+            case 'R' -> sink.ready(Long.parseUnsignedLong(fields(f, 2)[1]));
+            case 'T' -> sink.tick(Long.parseUnsignedLong(fields(f, 2)[1]));
+            case 'A' -> {
+                int outcome = Integer.parseInt(fields(f, 10)[9]);
+                if (outcome < 0 || outcome > 2) {
+                    sink.bad(lineNumber, line, "unknown access outcome " + outcome);
+                    return null;
+                }
+                return Event.access(OUTCOMES[outcome], time(f), pid(f), oid(f[3]), oid(f[4]), oid(f[5]),
+                        Integer.parseInt(f[6]), Long.parseLong(f[7]), Integer.parseInt(f[8]) != -1);
+            }
+            case 'K' -> {
+                return Event.read(time(fields(f, 10)), pid(f), oid(f[3]), oid(f[4]), oid(f[5]),
+                        Integer.parseInt(f[6]), Long.parseLong(f[7]), Integer.parseInt(f[8]) != -1,
+                        Long.parseUnsignedLong(f[9]));
+            }
+            case 'W' -> {
+                return Event.write(time(fields(f, 8)), pid(f), oid(f[3]), oid(f[4]), oid(f[5]),
+                        Integer.parseInt(f[6]), Long.parseLong(f[7]));
+            }
+            case 'C', 'c' -> {
+                return Event.marker(type == 'C' ? EventKind.CHECKPOINT_START : EventKind.CHECKPOINT_DONE,
+                        time(fields(f, 4)), pid(f), Long.parseLong(f[3]));
+            }
+            default -> sink.bad(lineNumber, line, "unknown line type '" + type + "'");
+        }
+        return null;
+    }
+
+    private Event parseQuery(long at, String line) {
+        String body = line.substring(0, line.length() - 1); // drop the record-end mark
+        String[] f = body.split(" ", 4);
+        try {
+            return Event.query(time(f), pid(f), f.length == 4 ? f[3] : "");
+        } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+            sink.bad(at, line, "malformed Q line");
+            return null;
+        }
+    }
+
+    private static String[] fields(String[] f, int n) {
+        if (f.length != n) {
+            throw new IllegalArgumentException("expected " + n + " fields");
+        }
+        return f;
+    }
+
+    private static long time(String[] f) {
+        return Long.parseUnsignedLong(f[1]);
+    }
+
+    private static int pid(String[] f) {
+        return Integer.parseInt(f[2]);
+    }
+
+    private static int oid(String s) {
+        return (int) Long.parseLong(s);
+    }
+}

@@ -1,0 +1,92 @@
+package io.pgbftrace.capture;
+
+import io.pgbftrace.session.Event;
+import io.pgbftrace.session.EventKind;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class TraceLineParserTest {
+    private final List<Event> events = new ArrayList<>();
+    private final List<String> other = new ArrayList<>();
+    private final TraceLineParser parser = new TraceLineParser(new TraceLineParser.Sink() {
+        @Override
+        public void event(Event e) {
+            events.add(e);
+        }
+
+        @Override
+        public void ready(long timeNs) {
+            other.add("ready " + timeNs);
+        }
+
+        @Override
+        public void tick(long timeNs) {
+            other.add("tick " + timeNs);
+        }
+
+        @Override
+        public void lost(long count) {
+            other.add("lost " + count);
+        }
+
+        @Override
+        public void bad(long lineNumber, String line, String why) {
+            other.add("bad " + lineNumber + " " + why);
+        }
+    });
+
+    private void feed(String... lines) {
+        for (String l : lines) {
+            parser.accept(l);
+        }
+        parser.finish();
+    }
+
+    @Test
+    void accessLinesGiveTheirOutcome() {
+        feed("A 474090071622 4323 5 1663 16387 0 43 -1 0",
+                "A 474090071623 4323 5 1663 16387 1 44 -1 1",
+                "A 474090071624 4323 5 1663 16387 0 4294967294 3 2");
+        assertEquals(List.of(
+                Event.access(EventKind.HIT, 474090071622L, 4323, 5, 1663, 16387, 0, 43, false),
+                Event.access(EventKind.MISS, 474090071623L, 4323, 5, 1663, 16387, 1, 44, false),
+                Event.access(EventKind.EXTEND, 474090071624L, 4323, 5, 1663, 16387, 0, 4294967294L, true)), events);
+        assertEquals(List.of(), other);
+    }
+
+    @Test
+    void unsignedOidsAboveTwoToTheThirtyOneSurvive() {
+        feed("W 10 7 4000000000 1663 3000000000 0 9");
+        assertEquals(Event.write(10, 7, (int) 4000000000L, 1663, (int) 3000000000L, 0, 9), events.get(0));
+    }
+
+    @Test
+    void readsWritesCheckpointsAndControlLines() {
+        feed("Attaching 8 probes...", "R 100", "K 150 9 5 1663 16384 0 3 -1 25000", "T 200",
+                "C 300 11 44", "c 400 11 12", "Lost 17 events", "");
+        assertEquals(List.of(Event.read(150, 9, 5, 1663, 16384, 0, 3, false, 25000),
+                Event.marker(EventKind.CHECKPOINT_START, 300, 11, 44),
+                Event.marker(EventKind.CHECKPOINT_DONE, 400, 11, 12)), events);
+        assertEquals(List.of("ready 100", "tick 200", "lost 17"), other);
+    }
+
+    @Test
+    void queryTextMaySpanLinesAndHoldAnything() {
+        feed("Q 5 42 select 1 as \"a", "b\", '\\xde'\u001e", "Q 6 42 \u001e");
+        assertEquals(List.of(Event.query(5, 42, "select 1 as \"a\nb\", '\\xde'"), Event.query(6, 42, "")), events);
+    }
+
+    @Test
+    void badLinesAreCountedWithTheirNumbersAndParsingGoesOn() {
+        feed("A 1 2 3", "hello", "X 1 2", "A 1 2 5 1663 16384 0 0 -1 7", "A 9 2 5 1663 16384 0 0 -1 0",
+                "Q 1 2 never ends");
+        assertEquals(1, events.size());
+        assertEquals(List.of("bad 1 malformed A line", "bad 2 not a pgbftrace capture line",
+                "bad 3 unknown line type 'X'", "bad 4 unknown access outcome 7",
+                "bad 6 query text cut off at end of input"), other);
+    }
+}

@@ -1,0 +1,51 @@
+package io.pgbftrace.cli;
+
+import io.pgbftrace.session.SessionInfo;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code pgbftrace info}: a session's metadata and one row per relation. */
+@Command(name = "info", sortOptions = false,
+        header = "Print a session's metadata and per-relation statistics.",
+        description = {"Print a session's metadata and one row per relation: accesses, hits, misses, extends,",
+                "kernel reads, writes, distinct blocks and size. --json prints the same as a documented,",
+                "stable JSON document (docs/info-json.md)."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  pgbftrace info session1",
+                "  pgbftrace info session1 --system",
+                "  pgbftrace info session1 --json | jq '.relations[] | select(.misses > 0) | .qualifiedName'"})
+public final class InfoCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "SESSION", description = "The session folder.")
+    Path session;
+
+    @Option(names = "--json", description = "Print JSON (every relation, system ones included, flagged).")
+    boolean json;
+
+    @Option(names = "--system", description = "Also list system catalogs and TOAST relations in the table.")
+    boolean system;
+
+    @Option(names = "--include-recorder",
+            description = "Count the events of the recorder's own backends (catalog look-ups), hidden by default.")
+    boolean includeRecorder;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    @Override
+    public Integer call() {
+        SessionInfo info = SessionInfo.load(session, includeRecorder);
+        var out = spec.commandLine().getOut();
+        out.print(json ? info.toJson() : info.toText(system));
+        out.flush();
+        return ExitCodes.OK;
+    }
+}

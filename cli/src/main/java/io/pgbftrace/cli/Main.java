@@ -1,0 +1,111 @@
+package io.pgbftrace.cli;
+
+import io.pgbftrace.capture.CaptureException;
+import io.pgbftrace.session.SessionException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.Map;
+
+/** The root command. {@code System.exit} is called here and nowhere else. */
+@Command(name = "pgbftrace", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "See what PostgreSQL's shared buffers do: record every buffer access of a running server"
+                + " with bpftrace, then inspect the session.",
+        subcommands = {RecordCommand.class, ImportCommand.class, InfoCommand.class,
+                CommandLine.HelpCommand.class},
+        footerHeading = "%nExamples:%n",
+        footer = {"  sudo ./pgbftrace record -h /var/run/postgresql -d shop --out session1 --duration 30s",
+                "  ./pgbftrace info session1",
+                "  ./pgbftrace import capture.txt --format pgbftrace --catalog db -d shop --out old1",
+                "",
+                "Add --stacktrace to any command to see the stack trace of an error."})
+public final class Main implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+    }
+
+    static {
+        // also when started without the launcher (java -jar): never phone home, no banner
+        System.setProperty("chronicle.analytics.disable", "true");
+        System.setProperty("chronicle.announcer.disable", "true");
+        System.setProperty("chronicle.disk.monitor.disable", "true");
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true),
+                System.getenv()));
+    }
+
+    /** Runs a command line; returns its exit code. Tests call this with their own writers and environment. */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env) {
+        boolean stacktrace = Arrays.asList(args).contains("--stacktrace");
+        String[] rest = Arrays.stream(args).filter(a -> !a.equals("--stacktrace")).toArray(String[]::new);
+        CommandLine cl = new CommandLine(new Main(), new EnvFactory(env));
+        cl.setUsageHelpWidth(110);
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            CommandLine c = ex.getCommandLine();
+            c.getErr().println(name(c) + ": " + ex.getMessage());
+            c.getErr().println("Usage: " + c.getHelp().synopsis(0).trim());
+            c.getErr().println("Try '" + name(c) + " --help' for more.");
+            return ExitCodes.USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
+            int code;
+            String message;
+            if (ex instanceof CaptureException ce) {
+                code = ce.isUsage() ? ExitCodes.USAGE : ExitCodes.FAILED;
+                message = ce.getMessage();
+            } else if (ex instanceof SessionException || ex instanceof UserException) {
+                code = ex instanceof UserException ue ? ue.exitCode() : ExitCodes.FAILED;
+                message = ex.getMessage();
+            } else {
+                code = ExitCodes.FAILED;
+                message = "internal error: " + ex + (stacktrace ? "" : " (add --stacktrace for details)");
+            }
+            c.getErr().println(name(c) + ": " + message);
+            if (stacktrace) {
+                ex.printStackTrace(c.getErr());
+            }
+            c.getErr().flush();
+            return code;
+        });
+        return cl.execute(rest);
+    }
+
+    private static String name(CommandLine c) {
+        return c.getCommandSpec().qualifiedName();
+    }
+
+    /** Gives commands the environment (tests pass their own). */
+    static final class EnvFactory implements CommandLine.IFactory {
+        private final Map<String, String> env;
+
+        EnvFactory(Map<String, String> env) {
+            this.env = env;
+        }
+
+        @Override
+        public <K> K create(Class<K> cls) throws Exception {
+            K o = CommandLine.defaultFactory().create(cls);
+            if (o instanceof NeedsEnv n) {
+                n.env(env);
+            }
+            return o;
+        }
+    }
+
+    /** A command that reads the environment. */
+    interface NeedsEnv {
+        void env(Map<String, String> env);
+    }
+}

@@ -1,0 +1,113 @@
+package io.pgbftrace.cli;
+
+import io.pgbftrace.capture.Recorder;
+import io.pgbftrace.capture.RecordOptions;
+import io.pgbftrace.capture.StopControl;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code pgbftrace record}: trace a running cluster into a session. */
+@Command(name = "record", sortOptions = false,
+        header = "Record a running PostgreSQL cluster's buffer accesses into a session folder.",
+        description = {"Record every shared-buffer access of one running PostgreSQL cluster into a session folder,",
+                "until Ctrl-C, SIGTERM, --duration or --max-events. Needs root (bpftrace), and a server on this",
+                "machine built with --enable-dtrace."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  sudo pgbftrace record --out session1",
+                "  sudo pgbftrace record -h /var/run/postgresql -p 5432 -U postgres -d shop --out s2 --duration 30s",
+                "  sudo PGHOST=/tmp PGDATABASE=shop pgbftrace record --out s3 --max-events 1000000 \\",
+                "       --title 'Seq scan through the ring buffer'"})
+public final class RecordCommand implements Callable<Integer>, Main.NeedsEnv {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ConnectionMixin connection;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "The session folder to create.")
+    Path out;
+
+    @Option(names = "--force", description = "Replace an earlier session in --out.")
+    boolean force;
+
+    @Option(names = "--duration", paramLabel = "TIME", converter = Durations.class,
+            description = "Stop after this long: 30s, 5m, 2h.")
+    Duration duration;
+
+    @Option(names = "--max-events", paramLabel = "N", description = "Stop after N events.")
+    Long maxEvents;
+
+    @Option(names = "--title", description = "A title for the session (shown by info, report and replay).")
+    String title;
+
+    @Option(names = "--description", description = "What the session shows, for the people it is shared with.")
+    String description;
+
+    @Option(names = "--postgres-bin", paramLabel = "PATH",
+            description = "The postgres binary to attach to (default: the running postmaster's, via /proc).")
+    Path postgresBin;
+
+    @Option(names = "--outcome-method", paramLabel = "METHOD", defaultValue = "auto",
+            description = "How hits, misses and extends are told apart: auto (probe arguments when the"
+                    + " binary's notes allow it) or pairing (kernel reads between read__start and read__done).")
+    String outcomeMethod;
+
+    @Option(names = "--buffer-pages", paramLabel = "N", defaultValue = "1024",
+            description = "bpftrace's ring buffer in pages per CPU (default: ${DEFAULT-VALUE}); raise it if"
+                    + " events are lost.")
+    int bufferPages;
+
+    @Option(names = "--help", usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    private Map<String, String> env;
+
+    @Override
+    public void env(Map<String, String> env) {
+        this.env = env;
+    }
+
+    @Override
+    public Integer call() {
+        String method = outcomeMethod.toLowerCase(Locale.ROOT);
+        if (!method.equals("auto") && !method.equals("pairing")) {
+            throw new UserException(ExitCodes.USAGE, "--outcome-method must be auto or pairing, not " + outcomeMethod);
+        }
+        if (maxEvents != null && maxEvents <= 0) {
+            throw new UserException(ExitCodes.USAGE, "--max-events must be a positive number");
+        }
+        if (bufferPages <= 0 || Integer.bitCount(bufferPages) != 1) {
+            throw new UserException(ExitCodes.USAGE, "--buffer-pages must be a power of two, e.g. 1024");
+        }
+        RecordOptions options = new RecordOptions(out, force, connection.settings(env), postgresBin, duration,
+                maxEvents, title, description, method.equals("pairing"), bufferPages, env,
+                VersionProvider.version());
+        PrintStream err = new PrintStream(new WriterOutputStream(spec.commandLine().getErr()), true);
+        StopControl stop = new StopControl();
+        stop.stopOnSignals();
+        Recorder.Summary s = new Recorder(options, err, stop).run();
+        var o = spec.commandLine().getOut();
+        o.printf(Locale.ROOT, "recorded %,d events in %.1f s into %s (stopped: %s)%n", s.events(), s.seconds(),
+                s.session(), s.stopReason());
+        if (s.lostEvents() > 0) {
+            o.printf(Locale.ROOT, "lost %,d events: bpftrace could not keep up; raise --buffer-pages%n",
+                    s.lostEvents());
+        }
+        if (!s.unresolved().isEmpty()) {
+            o.printf(Locale.ROOT, "%d file(s) could not be named from the catalog (see info)%n",
+                    s.unresolved().size());
+        }
+        o.printf("next: pgbftrace info %s%n", s.session());
+        return ExitCodes.OK;
+    }
+}

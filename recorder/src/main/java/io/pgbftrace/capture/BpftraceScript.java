@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Generates the bpftrace script for one postgres binary and one postmaster, from the binary's stapsdt notes.
@@ -107,9 +108,23 @@ public final class BpftraceScript {
                     .append("  printf(\"W %llu %d %u %u %u %d %u\\n\", nsecs, pid, arg3, arg2, arg4, arg0, arg1);\n")
                     .append("}\n\n");
         }
-        if (!StapsdtNotes.sites(notes, "query__start").isEmpty()) {
+        boolean queries = Stream.of("query__start", "query__done", "query__parse__start", "transaction__abort")
+                .noneMatch(p -> StapsdtNotes.sites(notes, p).isEmpty());
+        if (queries) {
+            // query__start fires for the simple protocol only (psql); query__parse__start also sees the Parse
+            // messages of the extended protocol (JDBC, libpq's PQexecParams), once outside a simple query
             s.append(usdt).append("query__start\n").append(filter).append("\n{\n")
+                    .append("  @simple[tid] = 1;\n")
                     .append("  printf(\"Q %llu %d %s\\x1e\\n\", nsecs, pid, str(arg0));\n")
+                    .append("}\n\n");
+            // a simple query that fails never reaches query__done, but its transaction aborts
+            for (String end : new String[]{"query__done", "transaction__abort"}) {
+                s.append(usdt).append(end).append("\n").append(filter).append("\n{\n")
+                        .append("  delete(@simple[tid]);\n}\n\n");
+            }
+            s.append(usdt).append("query__parse__start\n").append(filter).append("\n{\n")
+                    .append("  if (!@simple[tid]) {\n")
+                    .append("    printf(\"Q %llu %d %s\\x1e\\n\", nsecs, pid, str(arg0));\n  }\n")
                     .append("}\n\n");
         }
         if (!StapsdtNotes.sites(notes, "checkpoint__start").isEmpty()) {
@@ -121,6 +136,9 @@ public final class BpftraceScript {
                     .append("  printf(\"c %llu %d %d\\n\", nsecs, pid, arg0);\n}\n\n");
         }
         s.append("END\n{\n  clear(@rs);\n");
+        if (queries) {
+            s.append("  clear(@simple);\n");
+        }
         if (pairing) {
             s.append("  clear(@ext);\n  clear(@miss);\n");
         }

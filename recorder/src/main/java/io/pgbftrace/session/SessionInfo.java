@@ -139,7 +139,8 @@ public final class SessionInfo {
                     m.postgres.sharedBuffersBlocks));
         }
         field(b, "host", m.hostName);
-        field(b, "recorded", m.startWall == null ? null : m.startWall + " to " + m.endWall);
+        field(b, "recorded", m.startWall == null ? null
+                : m.startWall + (m.endWall == null ? " (no end recorded)" : " to " + m.endWall));
         field(b, "duration", String.format(Locale.ROOT, "%.1f s", durationSeconds()));
         if (m.bpftrace.version != null) {
             field(b, "bpftrace", m.bpftrace.version + ", outcomes by " + m.bpftrace.outcomeMethod + ", writes from "

@@ -1,0 +1,40 @@
+package io.pgbftrace.cli;
+
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * What the integration tests need from the machine. Under CI=true a missing prerequisite fails the test; on a
+ * developer's machine it skips it, saying what is missing.
+ */
+final class Prerequisites {
+    static final Path PG_BIN = Path.of("/usr/lib/postgresql/15/bin");
+
+    private Prerequisites() {
+    }
+
+    static void require(boolean ok, String what) {
+        if ("true".equals(System.getenv("CI"))) {
+            Assertions.assertTrue(ok, "CI=true and " + what + "; .ci/run must install it");
+        } else {
+            Assumptions.assumeTrue(ok, what);
+        }
+    }
+
+    /** Root, bpftrace, a PostgreSQL server with probes, the postgres OS user. */
+    static void requireTracing() {
+        require("root".equals(System.getProperty("user.name")), "tests that trace must run as root");
+        require(Files.isExecutable(Path.of("/usr/bin/bpftrace")), "bpftrace is not installed (apt-get install bpftrace)");
+        require(Files.isExecutable(PG_BIN.resolve("postgres")), "PostgreSQL 15 is not installed at " + PG_BIN);
+        require(Files.isDirectory(Path.of("/sys/kernel/tracing/events")) || Files.isDirectory(Path.of(
+                "/sys/kernel/debug/tracing/events")), "tracefs is not mounted (mount -t tracefs nodev /sys/kernel/tracing)");
+    }
+
+    static void requirePostgres() {
+        require(Files.isExecutable(PG_BIN.resolve("postgres")), "PostgreSQL 15 is not installed at " + PG_BIN);
+        require("root".equals(System.getProperty("user.name")), "the test cluster is started as root via runuser");
+    }
+}

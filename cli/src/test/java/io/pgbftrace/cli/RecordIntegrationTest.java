@@ -1,0 +1,242 @@
+package io.pgbftrace.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgbftrace.session.SessionMetadata;
+import io.pgbftrace.session.SessionReader;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Records real workloads on a real cluster with the real record command and real bpftrace, and holds the session
+ * to PostgreSQL's own counters.
+ */
+class RecordIntegrationTest {
+    private static TestCluster cluster;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        Prerequisites.requireTracing();
+        cluster = TestCluster.start();
+        sql("postgres", "CREATE DATABASE second");
+        sql("postgres",
+                "CREATE TABLE pre_t (a int PRIMARY KEY, b text)",
+                "INSERT INTO pre_t SELECT g, repeat('x', 200) FROM generate_series(1, 5000) g",
+                "CREATE TABLE trunc_t (a int)",
+                "INSERT INTO trunc_t SELECT generate_series(1, 2000)",
+                // larger than shared_buffers / 4: a sequential scan goes through the ring buffer and misses
+                "CREATE TABLE big_t (a int, b text)",
+                "INSERT INTO big_t SELECT g, repeat('y', 500) FROM generate_series(1, 40000) g",
+                "CHECKPOINT");
+        sql("second",
+                "CREATE TABLE s_t (a int PRIMARY KEY, b text)",
+                "INSERT INTO s_t SELECT g, 'z' FROM generate_series(1, 3000) g");
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    /** Runs statements one at a time (pgjdbc would pipeline a multi-statement string; VACUUM refuses that). */
+    static void sql(String db, String... statements) throws Exception {
+        try (Connection c = cluster.connect(db); Statement st = c.createStatement()) {
+            for (String s : statements) {
+                st.execute(s);
+            }
+            st.execute("SELECT pg_stat_force_next_flush()"); // counters reach pg_statio before we read them
+        }
+    }
+
+    /** (schema.relname) -> {hit, read} from pg_statio, tables (heap) and indexes. */
+    static Map<String, long[]> statio(String db) throws Exception {
+        Map<String, long[]> out = new HashMap<>();
+        try (Connection c = cluster.connect(db); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("""
+                     SELECT schemaname || '.' || relname, heap_blks_hit, heap_blks_read FROM pg_statio_user_tables
+                     UNION ALL
+                     SELECT schemaname || '.' || indexrelname, idx_blks_hit, idx_blks_read FROM pg_statio_user_indexes
+                     """)) {
+            while (rs.next()) {
+                out.put(rs.getString(1), new long[]{rs.getLong(2), rs.getLong(3)});
+            }
+        }
+        return out;
+    }
+
+    static ToolProcess startRecording(Path session, Path log, String... extra) throws Exception {
+        List<String> args = new ArrayList<>(List.of("record", "--out", session.toString()));
+        args.addAll(cluster.connectionArgs("postgres"));
+        args.addAll(List.of(extra));
+        ToolProcess p = ToolProcess.start(log, args);
+        long deadline = System.currentTimeMillis() + 90_000;
+        while (System.currentTimeMillis() < deadline) {
+            Path meta = session.resolve("session.json");
+            if (Files.exists(meta) && "recording".equals(SessionReader.readMetadata(session).state)) {
+                return p;
+            }
+            if (!p.process.isAlive()) {
+                throw new AssertionError("record exited early:\n" + p.output());
+            }
+            Thread.sleep(100);
+        }
+        p.close();
+        throw new AssertionError("record did not start within 90 s:\n" + p.output());
+    }
+
+    static JsonNode infoJson(Path session) throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.execute(new String[]{"info", session.toString(), "--json"}, new PrintWriter(out),
+                new PrintWriter(err), Map.of());
+        assertEquals(0, code, err.toString());
+        return JSON.readTree(out.toString());
+    }
+
+    @Test
+    void sessionHitsAndReadsEqualPgStatioExactly() throws Exception {
+        Map<String, long[]> before1 = statio("postgres");
+        Map<String, long[]> before2 = statio("second");
+        Path session = tmp.resolve("session");
+        try (ToolProcess rec = startRecording(session, tmp.resolve("record.log"), "--title", "integration")) {
+            sql("postgres",
+                    "SELECT count(*) FROM pre_t",
+                    "SELECT * FROM pre_t WHERE a IN (1, 777, 4242)",
+                    "INSERT INTO pre_t SELECT g, repeat('n', 200) FROM generate_series(5001, 8000) g",
+                    "UPDATE pre_t SET b = 'u' WHERE a % 100 = 0",
+                    "CREATE TABLE new_t (a int)",
+                    "INSERT INTO new_t SELECT generate_series(1, 5000)",
+                    "CREATE INDEX new_t_a ON new_t (a)",
+                    "SELECT count(*) FROM trunc_t",
+                    "TRUNCATE trunc_t",
+                    "INSERT INTO trunc_t SELECT generate_series(1, 1000)",
+                    "SELECT count(*) FROM big_t",
+                    "VACUUM pre_t",
+                    "SELECT 'multi\nline' AS marker");
+            sql("second",
+                    "SELECT count(*) FROM s_t WHERE a < 100",
+                    "INSERT INTO s_t SELECT g, 'w' FROM generate_series(3001, 6000) g");
+            sql("postgres", "CHECKPOINT");
+            Map<String, long[]> after1 = statio("postgres");
+            Map<String, long[]> after2 = statio("second");
+            Thread.sleep(1500); // let a tick pass so the catalog look-ups are written
+            assertEquals(0, rec.terminate(), rec.output());
+
+            JsonNode info = infoJson(session);
+            JsonNode s = info.get("session");
+            assertTrue(s.get("complete").asBoolean(), info.toPrettyString());
+            assertEquals("signal SIGTERM", s.get("stopReason").asText());
+            assertEquals(0, s.get("lostEvents").asLong(), "events were lost; the comparison would be meaningless");
+            assertEquals("stapsdt-arguments", s.get("bpftrace").get("outcomeMethod").asText());
+
+            int compared = compare(info, "postgres", before1, after1) + compare(info, "second", before2, after2);
+            assertEquals(after1.size() + after2.size(), compared);
+            assertTrue(after1.containsKey("public.new_t") && after1.containsKey("public.new_t_a"));
+
+            JsonNode big = row(info, "postgres", "public.big_t");
+            assertTrue(big.get("misses").asLong() > 1000, "a scan bigger than the ring must miss: " + big);
+            assertEquals(big.get("misses").asLong(), big.get("kernelReads").asLong(), "every miss is a kernel read");
+            assertTrue(row(info, "postgres", "public.trunc_t").get("relfilenodes").size() >= 2,
+                    "TRUNCATE gives the table a new file; both resolve to trunc_t");
+            JsonNode counts = s.get("eventCounts");
+            assertTrue(counts.get("WRITE").asLong() > 0, "CHECKPOINT writes buffers out");
+            assertTrue(counts.get("CHECKPOINT_START").asLong() >= 1 && counts.get("CHECKPOINT_DONE").asLong() >= 1);
+            assertTrue(counts.get("QUERY").asLong() >= 15);
+            assertFalse(s.get("recorderBackendPids").isEmpty());
+            String script = Files.readString(session.resolve("capture.bt"));
+            assertTrue(script.contains("buffer__read__done"), script);
+        }
+    }
+
+    /** Asserts each relation of pg_statio against the session; returns how many were compared. */
+    private static int compare(JsonNode info, String db, Map<String, long[]> before, Map<String, long[]> after) {
+        int n = 0;
+        for (Map.Entry<String, long[]> e : after.entrySet()) {
+            long[] b = before.getOrDefault(e.getKey(), new long[2]);
+            long hits = e.getValue()[0] - b[0];
+            long reads = e.getValue()[1] - b[1];
+            JsonNode r = row(info, db, e.getKey());
+            long sessionHits = r == null ? 0 : r.get("hits").asLong();
+            long sessionReads = r == null ? 0 : r.get("misses").asLong() + r.get("extends").asLong();
+            assertEquals(hits, sessionHits, db + " " + e.getKey() + ": hits");
+            assertEquals(reads, sessionReads, db + " " + e.getKey() + ": misses + extends vs _blks_read");
+            n++;
+        }
+        return n;
+    }
+
+    private static JsonNode row(JsonNode info, String db, String qualifiedName) {
+        for (JsonNode r : info.get("relations")) {
+            if (db.equals(r.path("database").asText()) && qualifiedName.equals(r.get("qualifiedName").asText())) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void aKilledRecorderLeavesAReadableIncompleteSessionAndNoBpftrace() throws Exception {
+        Path session = tmp.resolve("killed");
+        try (ToolProcess rec = startRecording(session, tmp.resolve("killed.log"))) {
+            sql("postgres", "SELECT count(*) FROM pre_t");
+            // while it records, another process (this one) reads the session
+            JsonNode live = infoJson(session);
+            assertTrue(live.get("session").get("status").asText().startsWith("recording"), live.toPrettyString());
+            Thread.sleep(2500); // a tick flushes the batch
+            long pid = rec.process.pid();
+            new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
+            rec.process.waitFor();
+
+            long deadline = System.currentTimeMillis() + 15_000;
+            while (bpftraceFor(session) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(200);
+            }
+            assertFalse(bpftraceFor(session), "bpftrace outlived the recorder");
+
+            JsonNode info = infoJson(session);
+            JsonNode s = info.get("session");
+            assertFalse(s.get("complete").asBoolean());
+            assertTrue(s.get("status").asText().startsWith("incomplete"), s.toPrettyString());
+            JsonNode pre = row(info, "postgres", "public.pre_t");
+            assertTrue(pre.get("accesses").asLong() >= pre.get("sizeBlocks").asLong(),
+                    "the scan's events reached the queue before the kill: " + pre);
+            SessionMetadata m = SessionReader.readMetadata(session);
+            assertEquals("recording", m.state);
+            long bytes;
+            try (Stream<Path> files = Files.walk(session)) {
+                bytes = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            }
+            assertTrue(bytes < 4 << 20, "a short session, even killed, is small: " + bytes);
+        }
+    }
+
+    private static boolean bpftraceFor(Path session) throws Exception {
+        Process p = new ProcessBuilder("pgrep", "-f", session.resolve("capture.bt").toString()).start();
+        return p.waitFor() == 0;
+    }
+}

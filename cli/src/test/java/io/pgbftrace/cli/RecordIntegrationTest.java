@@ -8,6 +8,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -73,14 +75,16 @@ class RecordIntegrationTest {
         }
     }
 
-    /** (schema.relname) -> {hit, read} from pg_statio, tables (heap) and indexes. */
+    /** schema.relname#oid -> {hit, read} from pg_statio, tables (heap) and indexes; a recreated table is new. */
     static Map<String, long[]> statio(String db) throws Exception {
         Map<String, long[]> out = new HashMap<>();
         try (Connection c = cluster.connect(db); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("""
-                     SELECT schemaname || '.' || relname, heap_blks_hit, heap_blks_read FROM pg_statio_user_tables
+                     SELECT schemaname || '.' || relname || '#' || relid, heap_blks_hit, heap_blks_read
+                     FROM pg_statio_user_tables
                      UNION ALL
-                     SELECT schemaname || '.' || indexrelname, idx_blks_hit, idx_blks_read FROM pg_statio_user_indexes
+                     SELECT schemaname || '.' || indexrelname || '#' || indexrelid, idx_blks_hit, idx_blks_read
+                     FROM pg_statio_user_indexes
                      """)) {
             while (rs.next()) {
                 out.put(rs.getString(1), new long[]{rs.getLong(2), rs.getLong(3)});
@@ -118,17 +122,21 @@ class RecordIntegrationTest {
         return JSON.readTree(out.toString());
     }
 
-    @Test
-    void sessionHitsAndReadsEqualPgStatioExactly() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"auto", "pairing"})
+    void sessionHitsAndReadsEqualPgStatioExactly(String method) throws Exception {
         Map<String, long[]> before1 = statio("postgres");
         Map<String, long[]> before2 = statio("second");
         Path session = tmp.resolve("session");
-        try (ToolProcess rec = startRecording(session, tmp.resolve("record.log"), "--title", "integration")) {
+        try (ToolProcess rec = startRecording(session, tmp.resolve("record.log"), "--title", "integration",
+                "--outcome-method", method)) {
             sql("postgres",
                     "SELECT count(*) FROM pre_t",
                     "SELECT * FROM pre_t WHERE a IN (1, 777, 4242)",
+                    "DELETE FROM pre_t WHERE a > 5000",
                     "INSERT INTO pre_t SELECT g, repeat('n', 200) FROM generate_series(5001, 8000) g",
                     "UPDATE pre_t SET b = 'u' WHERE a % 100 = 0",
+                    "DROP TABLE IF EXISTS new_t",
                     "CREATE TABLE new_t (a int)",
                     "INSERT INTO new_t SELECT generate_series(1, 5000)",
                     "CREATE INDEX new_t_a ON new_t (a)",
@@ -140,6 +148,7 @@ class RecordIntegrationTest {
                     "SELECT 'multi\nline' AS marker");
             sql("second",
                     "SELECT count(*) FROM s_t WHERE a < 100",
+                    "DELETE FROM s_t WHERE a > 3000",
                     "INSERT INTO s_t SELECT g, 'w' FROM generate_series(3001, 6000) g");
             sql("postgres", "CHECKPOINT");
             Map<String, long[]> after1 = statio("postgres");
@@ -152,11 +161,12 @@ class RecordIntegrationTest {
             assertTrue(s.get("complete").asBoolean(), info.toPrettyString());
             assertEquals("signal SIGTERM", s.get("stopReason").asText());
             assertEquals(0, s.get("lostEvents").asLong(), "events were lost; the comparison would be meaningless");
-            assertEquals("stapsdt-arguments", s.get("bpftrace").get("outcomeMethod").asText());
+            assertEquals(method.equals("auto") ? "stapsdt-arguments" : "kernel-read-pairing",
+                    s.get("bpftrace").get("outcomeMethod").asText());
 
             int compared = compare(info, "postgres", before1, after1) + compare(info, "second", before2, after2);
             assertEquals(after1.size() + after2.size(), compared);
-            assertTrue(after1.containsKey("public.new_t") && after1.containsKey("public.new_t_a"));
+            assertTrue(after1.keySet().stream().anyMatch(k -> k.startsWith("public.new_t_a#")));
 
             JsonNode big = row(info, "postgres", "public.big_t");
             assertTrue(big.get("misses").asLong() > 1000, "a scan bigger than the ring must miss: " + big);
@@ -173,6 +183,19 @@ class RecordIntegrationTest {
         }
     }
 
+    @Test
+    void aBinaryWithoutProbesIsRefusedBeforeAnythingIsWritten() {
+        Path session = tmp.resolve("noprobes");
+        java.util.List<String> args = new ArrayList<>(List.of("record", "--out", session.toString(),
+                "--postgres-bin", "/bin/true"));
+        args.addAll(cluster.connectionArgs("postgres"));
+        Cli r = Cli.run(args.toArray(String[]::new));
+        assertEquals(ExitCodes.FAILED, r.code());
+        assertEquals("pgbftrace record: /bin/true has no USDT probes: this PostgreSQL was built without"
+                + " --enable-dtrace; use a build with probes (Debian's and Ubuntu's packages have them)\n", r.err());
+        assertFalse(Files.exists(session));
+    }
+
     /** Asserts each relation of pg_statio against the session; returns how many were compared. */
     private static int compare(JsonNode info, String db, Map<String, long[]> before, Map<String, long[]> after) {
         int n = 0;
@@ -180,7 +203,7 @@ class RecordIntegrationTest {
             long[] b = before.getOrDefault(e.getKey(), new long[2]);
             long hits = e.getValue()[0] - b[0];
             long reads = e.getValue()[1] - b[1];
-            JsonNode r = row(info, db, e.getKey());
+            JsonNode r = row(info, db, e.getKey().substring(0, e.getKey().indexOf('#')));
             long sessionHits = r == null ? 0 : r.get("hits").asLong();
             long sessionReads = r == null ? 0 : r.get("misses").asLong() + r.get("extends").asLong();
             assertEquals(hits, sessionHits, db + " " + e.getKey() + ": hits");

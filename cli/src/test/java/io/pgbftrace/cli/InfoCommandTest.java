@@ -1,0 +1,91 @@
+package io.pgbftrace.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgbftrace.session.SessionMetadata;
+import io.pgbftrace.session.SessionWriter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class InfoCommandTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aMissingSessionIsOneLineAndExitOne() {
+        Cli r = Cli.run("info", tmp.resolve("nope").toString());
+        assertEquals(ExitCodes.FAILED, r.code());
+        assertEquals("pgbftrace info: " + tmp.resolve("nope") + " does not exist\n", r.err());
+    }
+
+    @Test
+    void aFolderThatIsNotASessionIsRefused() throws Exception {
+        Files.writeString(tmp.resolve("notes.txt"), "hello");
+        Cli r = Cli.run("info", tmp.toString());
+        assertEquals(ExitCodes.FAILED, r.code());
+        assertEquals("pgbftrace info: " + tmp + " is not a session: it has no session.json\n", r.err());
+        Files.writeString(tmp.resolve("session.json"), "{\"format\": \"something-else\"}");
+        r = Cli.run("info", tmp.toString());
+        assertTrue(r.err().contains("has no \"format\": \"pgbftrace-session\""), r.err());
+        Files.writeString(tmp.resolve("session.json"), "not json");
+        r = Cli.run("info", tmp.toString());
+        assertEquals(ExitCodes.FAILED, r.code());
+        assertTrue(r.oneLineError() && r.err().contains("is not valid session metadata"), r.err());
+    }
+
+    @Test
+    void aNewerMajorFormatIsRefusedByVersion() throws Exception {
+        Path s = tmp.resolve("future");
+        SessionMetadata m = new SessionMetadata();
+        try (SessionWriter w = SessionWriter.create(s, m)) {
+            w.finish("complete", "test", true);
+        }
+        String json = Files.readString(s.resolve("session.json")).replace("\"formatVersion\" : \"1.0\"",
+                "\"formatVersion\" : \"2.0\"");
+        Files.writeString(s.resolve("session.json"), json);
+        Cli r = Cli.run("info", s.toString());
+        assertEquals(ExitCodes.FAILED, r.code());
+        assertEquals("pgbftrace info: unsupported session format 2.0 in " + s
+                + ": this pgbftrace reads 1.x; use a newer pgbftrace\n", r.err());
+    }
+
+    @Test
+    void anEmptySessionSaysSo() throws Exception {
+        Path s = tmp.resolve("empty");
+        try (SessionWriter w = SessionWriter.create(s, new SessionMetadata())) {
+            w.finish("complete", "test", true);
+        }
+        Cli r = Cli.run("info", s.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("no relation was accessed in this session"), r.out());
+        JsonNode j = new ObjectMapper().readTree(Cli.run("info", s.toString(), "--json").out());
+        assertEquals(0, j.get("session").get("eventCounts").get("total").asLong());
+        assertEquals(0, j.get("relations").size());
+    }
+
+    @Test
+    void textAndJsonShowTheSameNumbers() throws Exception {
+        Path s = tmp.resolve("imported");
+        Path capture = Path.of(getClass().getResource("/raw-capture.txt").toURI());
+        assertEquals(0, Cli.run("import", capture.toString(), "--out", s.toString(), "--title", "golden").code());
+        Cli text = Cli.run("info", s.toString());
+        assertEquals(0, text.code());
+        assertTrue(text.out().contains("title       golden"), text.out());
+        assertTrue(text.out().contains("lost        3"), text.out());
+        assertTrue(text.out().lines().anyMatch(l -> l.matches("db 16384\\s+\\?\\s+relfilenode 16390\\s+unknown\\s+3\\s+2\\s+1\\s+0\\s+1\\s+1\\s+3\\s+-")),
+                text.out());
+        JsonNode j = new ObjectMapper().readTree(Cli.run("info", s.toString(), "--json").out());
+        assertEquals(1, j.get("infoVersion").asInt());
+        assertEquals(9, j.get("session").get("eventCounts").get("total").asLong());
+        JsonNode first = j.get("relations").get(0);
+        assertEquals("relfilenode 16384/1663/16390", first.get("qualifiedName").asText());
+        assertEquals(3, first.get("accesses").asLong());
+        assertEquals(1, first.get("misses").asLong());
+    }
+}

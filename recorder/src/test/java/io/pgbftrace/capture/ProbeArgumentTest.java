@@ -1,0 +1,33 @@
+package io.pgbftrace.capture;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class ProbeArgumentTest {
+    private static String expr(String spec) {
+        return ProbeArgument.parse(spec).map(ProbeArgument::expression).orElse("unreadable");
+    }
+
+    @Test
+    void constantsRegistersAndStackSlotsBecomeBpftraceExpressions() {
+        assertEquals("1", expr("1@$1"));
+        assertEquals("-4", expr("-4@$-4"));
+        assertEquals("*(uint8*)(reg(\"bp\") - 117)", expr("1@-117(%rbp)"));
+        assertEquals("*(int32*)(reg(\"r13\") + 12)", expr("-4@12(%r13)"));
+        assertEquals("*(uint32*)(reg(\"di\") + 0)", expr("4@(%rdi)"));
+        assertEquals("(reg(\"ax\") & 0xff)", expr("1@%al"));
+        assertEquals("(reg(\"r14\") & 0xffffffff)", expr("-4@%r14d"));
+        assertEquals("reg(\"bx\")", expr("8@%rbx"));
+    }
+
+    @Test
+    void formsWeCannotReadAreRefusedNotGuessed() {
+        assertEquals(Optional.empty(), ProbeArgument.parse("-4@NBuffers(%rip)"));
+        assertEquals(Optional.empty(), ProbeArgument.parse("-4@40+CheckpointStats(%rip)"));
+        assertEquals(Optional.empty(), ProbeArgument.parse("1@%ah"));
+        assertEquals(Optional.empty(), ProbeArgument.parse("3@%rax"));
+    }
+}

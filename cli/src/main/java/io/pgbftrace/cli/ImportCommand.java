@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
 @Command(name = "import", sortOptions = false,
         header = "Build a session from saved bpftrace output.",
         description = {"Build a session from saved bpftrace text: this tool's own capture output (--format raw,",
-                "what capture.bt prints), or the original pgbftrace's %08x%08x%08x lines (--format pgbftrace).",
+                "what capture.bt prints), or the original pgbftrace's %%08x%%08x%%08x lines (--format pgbftrace).",
                 "Bad lines are counted and skipped."},
         footerHeading = "%nExamples:%n",
         footer = {"  pgbftrace import trace.txt --out session2",

@@ -20,12 +20,12 @@ public final class RelationStats {
     private final Map<Integer, BitSet> blocksByFork = new HashMap<>();
     private final TreeSet<Long> relfilenodes = new TreeSet<>();
 
-    RelationStats(Relation relation, FileKey unresolvedKey) {
+    public RelationStats(Relation relation, FileKey unresolvedKey) {
         this.relation = relation;
         this.unresolvedKey = unresolvedKey;
     }
 
-    void add(Event e) {
+    public void add(Event e) {
         switch (e.kind()) {
             case HIT -> hits++;
             case MISS -> misses++;
@@ -42,7 +42,7 @@ public final class RelationStats {
         }
     }
 
-    void merge(RelationStats o) {
+    public void merge(RelationStats o) {
         hits += o.hits;
         misses += o.misses;
         extends_ += o.extends_;
@@ -53,7 +53,7 @@ public final class RelationStats {
     }
 
     /** Keeps the latest catalog record (its size is the freshest). */
-    void seen(Relation r) {
+    public void seen(Relation r) {
         if (relation == null || r.seenAtNs() >= relation.seenAtNs()) {
             relation = r;
         }

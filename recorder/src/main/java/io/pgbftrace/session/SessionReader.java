@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.TailerDirection;
 import net.openhft.chronicle.wire.DocumentContext;
 
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * Reads a session folder, also one that is still being written or whose recorder died: every record that was
@@ -114,6 +116,27 @@ public final class SessionReader implements AutoCloseable {
     /** Reads every record from the start, in order. */
     public void read(SessionVisitor visitor) {
         read(visitor, true);
+    }
+
+    /**
+     * Time of the last event, read from the header of the last batch (walking back from the end of the queue),
+     * without decoding any event; empty when the session has none.
+     */
+    public OptionalLong lastEventTimeNs() {
+        try (ExcerptTailer tailer = queue.createTailer()) {
+            tailer.direction(TailerDirection.BACKWARD).toEnd();
+            while (true) {
+                try (DocumentContext dc = tailer.readingDocument()) {
+                    if (!dc.isPresent()) {
+                        return OptionalLong.empty();
+                    }
+                    Bytes<?> bytes = dc.wire().bytes();
+                    if (bytes.readRemaining() > 0 && bytes.peekUnsignedByte() == SessionFormat.RECORD_BATCH) {
+                        return OptionalLong.of(BatchCodec.header(toArray(bytes)).lastTimeNs());
+                    }
+                }
+            }
+        }
     }
 
     /** Only the catalog records (event batches are skipped without decoding). */

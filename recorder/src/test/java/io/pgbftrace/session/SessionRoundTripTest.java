@@ -55,6 +55,9 @@ class SessionRoundTripTest {
             assertEquals(20_000L, r.metadata().eventCounts.get("total"));
         }
         assertEquals(written, read);
+        try (SessionReader r = SessionReader.open(dir)) {
+            assertEquals(written.stream().mapToLong(Event::timeNs).max().getAsLong(), r.lastEventTimeNs().getAsLong());
+        }
     }
 
     @Test

@@ -15,11 +15,12 @@ import java.util.Map;
 @Command(name = "pgbftrace", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "See what PostgreSQL's shared buffers do: record every buffer access of a running server"
                 + " with bpftrace, then inspect the session.",
-        subcommands = {RecordCommand.class, ImportCommand.class, InfoCommand.class,
+        subcommands = {RecordCommand.class, ImportCommand.class, InfoCommand.class, ReportCommand.class,
                 CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {"  sudo ./pgbftrace record -h /var/run/postgresql -d shop --out session1 --duration 30s",
                 "  ./pgbftrace info session1",
+                "  ./pgbftrace report session1 -o report.html",
                 "  ./pgbftrace import capture.txt --format pgbftrace --catalog db -d shop --out old1",
                 "",
                 "Add --stacktrace to any command to see the stack trace of an error."})
@@ -37,6 +38,7 @@ public final class Main implements Runnable {
         System.setProperty("chronicle.analytics.disable", "true");
         System.setProperty("chronicle.announcer.disable", "true");
         System.setProperty("chronicle.disk.monitor.disable", "true");
+        System.setProperty("java.awt.headless", "true");
     }
 
     public static void main(String[] args) {

@@ -1,0 +1,101 @@
+package io.pgbftrace.cli;
+
+import io.pgbftrace.report.HtmlReport;
+import io.pgbftrace.report.ReportException;
+import io.pgbftrace.report.ReportOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code pgbftrace report}: one offline HTML file with a heatmap per relation. */
+@Command(name = "report", sortOptions = false,
+        header = "Render a session as one offline HTML file with a heatmap per relation.",
+        description = {"Writes one self-contained HTML file (inline CSS and SVG, nothing fetched): the session's",
+                "metadata, a timeline with query and checkpoint markers, a table of relations, and for each a",
+                "block-by-time heatmap, a block strip and its read latencies. Reads the session once."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  pgbftrace report session1 -o report.html",
+                "  pgbftrace report session1 -o orders.html --relations 'public.order*' --scale linear",
+                "  pgbftrace report session1 -o first10s.html --from 0 --to 10 --bins 200 --include-system"})
+public final class ReportCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "SESSION", description = "The session folder.")
+    Path session;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+            description = "The HTML file to write (default: SESSION's name + .html in this folder).")
+    Path output;
+
+    @Option(names = "--relations", paramLabel = "GLOB",
+            description = "Only relations whose schema.name matches, e.g. 'public.order*'.")
+    String relations;
+
+    @Option(names = "--include-system", description = "Heatmaps for system catalogs and TOAST too.")
+    boolean includeSystem;
+
+    @Option(names = "--from", paramLabel = "SECONDS", description = "Start of the time window, from the session start.")
+    Double from;
+
+    @Option(names = "--to", paramLabel = "SECONDS", description = "End of the time window, from the session start.")
+    Double to;
+
+    @Option(names = "--bins", paramLabel = "N", defaultValue = "" + ReportOptions.DEFAULT_BINS,
+            description = "Time bins of each heatmap (default: ${DEFAULT-VALUE}; block rows: half as many).")
+    int bins;
+
+    @Option(names = "--scale", paramLabel = "log|linear", defaultValue = "log",
+            description = "Colour scale of the heatmaps (default: ${DEFAULT-VALUE}).")
+    String scale;
+
+    @Option(names = "--title", description = "A title for the report (default: the session's).")
+    String title;
+
+    @Option(names = "--include-recorder",
+            description = "Show the events of the recorder's own backends (catalog look-ups), hidden by default.")
+    boolean includeRecorder;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    @Override
+    public Integer call() {
+        String s = scale.toLowerCase(Locale.ROOT);
+        if (!s.equals("log") && !s.equals("linear")) {
+            throw new UserException(ExitCodes.USAGE, "--scale must be log or linear, not " + scale);
+        }
+        if (bins < 4 || bins > 2000) {
+            throw new UserException(ExitCodes.USAGE, "--bins must be between 4 and 2000, not " + bins);
+        }
+        if ((from != null && from < 0) || (to != null && to <= 0) || (from != null && to != null && to <= from)) {
+            throw new UserException(ExitCodes.USAGE, "--from and --to must be seconds with 0 <= from < to");
+        }
+        Path out = output != null ? output
+                : Path.of(session.toAbsolutePath().normalize().getFileName() + ".html");
+        ReportOptions options = new ReportOptions(session, relations, includeSystem, from, to, bins,
+                s.equals("log"), title, includeRecorder);
+        var err = spec.commandLine().getErr();
+        long started = System.nanoTime();
+        try {
+            HtmlReport.Result r = HtmlReport.write(options, out, events -> {
+                if (System.nanoTime() - started > 1_500_000_000L) {
+                    err.printf(Locale.ROOT, "pgbftrace report: %,d events read...%n", events);
+                    err.flush();
+                }
+            });
+            spec.commandLine().getOut().printf(Locale.ROOT,
+                    "wrote %s (%,d bytes): %,d events, %d relations, %d heatmaps, in %.1f s%n", r.output(),
+                    r.bytes(), r.events(), r.relations(), r.heatmaps(), (System.nanoTime() - started) / 1e9);
+        } catch (ReportException e) {
+            throw new UserException(e.isUsage() ? ExitCodes.USAGE : ExitCodes.FAILED, e.getMessage());
+        }
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,355 @@
+package io.pgbftrace.report;
+
+import io.pgbftrace.session.EventKind;
+import io.pgbftrace.session.Relation;
+import io.pgbftrace.session.SessionMetadata;
+import io.pgbftrace.session.SessionReader;
+import org.thymeleaf.TemplateEngine;
+import org.thymeleaf.context.Context;
+import org.thymeleaf.exceptions.TemplateInputException;
+import org.thymeleaf.templatemode.TemplateMode;
+import org.thymeleaf.templateresolver.ClassLoaderTemplateResolver;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.FileSystems;
+import java.nio.file.PathMatcher;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.LongConsumer;
+
+/**
+ * Renders a session into one self-contained HTML file: inline CSS and SVG, nothing fetched. The page comes from
+ * {@code templates/report.html}, a Thymeleaf natural template that also opens as plain HTML.
+ */
+public final class HtmlReport {
+    static final String TEMPLATE = "report";
+    /** The whole report stays under 5 MB; heatmaps are coarsened, then left out, to stay within this. */
+    static final int BUDGET_BYTES = 4_500_000;
+    static final int MAX_HEATMAPS = 60;
+    static final int MAX_TIMELINE_QUERIES = 400;
+
+    private HtmlReport() {
+    }
+
+    /** What was written. */
+    public record Result(Path output, long bytes, int relations, int heatmaps, long events) {
+    }
+
+    /** Reads the session once and writes the report. */
+    public static Result write(ReportOptions options, Path output, LongConsumer progress) {
+        checkOutput(output);
+        String html;
+        ReportData data;
+        List<RelationData> relations;
+        try (SessionReader reader = SessionReader.open(options.session())) {
+            data = new ReportData(reader, options, progress);
+            reader.read(data);
+            relations = data.relations();
+        }
+        Model model = model(options, data, relations);
+        html = render(model.values);
+        Path tmp = output.resolveSibling(output.getFileName() + ".tmp");
+        try {
+            Files.writeString(tmp, html, StandardCharsets.UTF_8);
+            Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AccessDeniedException e) {
+            throw new ReportException("cannot write " + output + ": permission denied; choose another -o", false);
+        } catch (IOException e) {
+            throw new ReportException("cannot write " + output + ": " + e.getMessage(), false);
+        }
+        long events = data.counts.values().stream().mapToLong(Long::longValue).sum();
+        return new Result(output, html.getBytes(StandardCharsets.UTF_8).length, model.rows, model.heatmaps, events);
+    }
+
+    private static void checkOutput(Path output) {
+        Path parent = output.toAbsolutePath().getParent();
+        if (Files.isDirectory(output)) {
+            throw new ReportException("-o " + output + " is a folder; give a file name such as report.html", true);
+        }
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw new ReportException("-o " + output + ": folder " + parent + " does not exist", true);
+        }
+        if (!Files.isWritable(parent)) {
+            throw new ReportException("cannot write " + output + ": folder " + parent + " is not writable", false);
+        }
+    }
+
+    static String render(Map<String, Object> values) {
+        ClassLoaderTemplateResolver resolver = new ClassLoaderTemplateResolver(HtmlReport.class.getClassLoader());
+        resolver.setPrefix("templates/");
+        resolver.setSuffix(".html");
+        resolver.setTemplateMode(TemplateMode.HTML);
+        resolver.setCharacterEncoding("UTF-8");
+        TemplateEngine engine = new TemplateEngine();
+        engine.setTemplateResolver(resolver);
+        Context ctx = new Context(Locale.ROOT);
+        ctx.setVariables(values);
+        try {
+            return engine.process(TEMPLATE, ctx);
+        } catch (TemplateInputException e) {
+            throw new ReportException("the report template templates/" + TEMPLATE + ".html is missing from the"
+                    + " build: " + e.getMessage(), false);
+        }
+    }
+
+    private record Model(Map<String, Object> values, int rows, int heatmaps) {
+    }
+
+    private static Model model(ReportOptions options, ReportData data, List<RelationData> all) {
+        SessionMetadata m = data.metadata;
+        Map<String, Object> v = new LinkedHashMap<>();
+        String title = options.title() != null ? options.title() : m.title != null ? m.title
+                : "pgbftrace session " + options.session().getFileName();
+        v.put("title", title);
+        v.put("description", m.description);
+        v.put("postgres", m.postgres.version == null ? "unknown" : m.postgres.version);
+        v.put("sharedBuffers", m.postgres.sharedBuffers == null ? "unknown" : m.postgres.sharedBuffers
+                + String.format(Locale.ROOT, " (%,d buffers)", m.postgres.sharedBuffersBlocks));
+        v.put("blockSize", m.postgres.blockSize == null ? "unknown" : m.postgres.blockSize + " bytes");
+        v.put("recorded", m.startWall == null ? "unknown (imported)" : m.startWall.replace('T', ' ')
+                .replaceAll("\\.\\d+Z$", " UTC"));
+        v.put("duration", String.format(Locale.ROOT, "%.1f s", data.spanNs() / 1e9));
+        v.put("window", options.fromSeconds() == null && options.toSeconds() == null ? null
+                : String.format(Locale.ROOT, "showing %.1f s to %.1f s of the session",
+                options.fromSeconds() == null ? 0 : options.fromSeconds(), options.fromSeconds() == null
+                        ? data.spanNs() / 1e9 : options.fromSeconds() + data.spanNs() / 1e9));
+        v.put("source", m.source + (m.bpftrace.outcomeMethod == null ? "" : ", outcomes by "
+                + m.bpftrace.outcomeMethod));
+        List<Map<String, Object>> counts = new ArrayList<>();
+        for (Map.Entry<EventKind, Long> e : data.counts.entrySet()) {
+            counts.add(Map.of("kind", e.getKey().name(), "n", fmt(e.getValue())));
+        }
+        v.put("counts", counts);
+        long lost = Math.max(data.lost, m.lostEvents);
+        v.put("lost", fmt(lost));
+        v.put("lostClass", lost > 0 ? "bad" : "good");
+        boolean complete = "complete".equals(m.state) && data.ended;
+        v.put("status", complete ? "finished cleanly (" + m.stopReason + ")"
+                : "failed".equals(m.state) ? "failed: " + m.stopReason
+                : "incomplete: the recording did not finish (recorder stopped or still running); everything it"
+                + " wrote is shown");
+        v.put("statusClass", complete ? "good" : "bad");
+        List<String> notes = new ArrayList<>(m.notes);
+        if (data.hidden > 0) {
+            notes.add(String.format(Locale.ROOT, "%,d events of the recorder's own backends are not shown.",
+                    data.hidden));
+        }
+        if (data.outsideWindow > 0) {
+            notes.add(String.format(Locale.ROOT, "%,d events outside the time window are not shown.",
+                    data.outsideWindow));
+        }
+        v.put("notes", notes);
+
+        List<ReportData.Marker> markers = timelineMarkers(data.markers);
+        long queries = data.markers.stream().filter(x -> x.kind() == EventKind.QUERY).count() + data.markersDropped;
+        long shownQueries = markers.stream().filter(x -> x.kind() == EventKind.QUERY).count();
+        v.put("timeline", Charts.timeline(data.timeline, data.startNs, data.spanNs(), markers, options.logScale()));
+        v.put("markerNote", shownQueries < queries ? String.format(Locale.ROOT,
+                "%,d of %,d queries are marked on the timeline.", shownQueries, queries) : null);
+
+        PathMatcher glob = options.relations() == null ? null
+                : FileSystems.getDefault().getPathMatcher("glob:" + options.relations());
+        List<RelationData> shown = all.stream()
+                .filter(d -> glob == null || glob.matches(Path.of(d.stats.displayName())))
+                .sorted(Comparator.comparingLong((RelationData d) -> d.stats.accesses()).reversed()
+                        .thenComparing(d -> d.stats.displayName()))
+                .toList();
+        long totalAccesses = shown.stream().mapToLong(d -> d.stats.accesses()).sum();
+
+        List<RelationData> user = new ArrayList<>();
+        List<RelationData> system = new ArrayList<>();
+        List<RelationData> unknown = new ArrayList<>();
+        for (RelationData d : shown) {
+            Relation r = d.relation();
+            (r == null ? unknown : r.system() ? system : user).add(d);
+        }
+        List<RelationData> heatmapOrder = new ArrayList<>(user);
+        heatmapOrder.addAll(unknown);
+        if (options.includeSystem()) {
+            heatmapOrder.addAll(system);
+        }
+        heatmapOrder.sort(Comparator.comparingLong((RelationData d) -> d.stats.accesses()).reversed());
+        Map<RelationData, Map<String, Object>> sections = sections(heatmapOrder, data, options);
+
+        v.put("userRows", grouped(user, totalAccesses, sections));
+        v.put("unknownRows", rows(unknown, totalAccesses, sections, false));
+        v.put("systemRows", grouped(system, totalAccesses, sections));
+        v.put("systemCount", system.size());
+        v.put("sections", new ArrayList<>(sections.values()));
+        int omitted = (int) heatmapOrder.stream().filter(d -> !sections.containsKey(d)).count();
+        v.put("omittedNote", omitted == 0 ? null : String.format(Locale.ROOT, "%d relation(s) with fewer"
+                + " accesses have no heatmap, to keep this report small; --relations GLOB selects them.", omitted));
+        v.put("empty", shown.isEmpty() ? (all.isEmpty() ? "No relation was accessed in this window."
+                : "No relation matches --relations " + options.relations() + ".") : null);
+        v.put("noUser", !shown.isEmpty() && user.isEmpty() && unknown.isEmpty()
+                ? "No user relation was accessed; system catalogs are listed below." : null);
+        v.put("scale", options.logScale() ? "logarithmic" : "linear");
+        v.put("generator", "pgbftrace " + (m.toolVersion == null ? "" : m.toolVersion));
+        return new Model(v, shown.size(), sections.size());
+    }
+
+    /** Queries evenly thinned to at most {@link #MAX_TIMELINE_QUERIES}; checkpoints all kept. */
+    private static List<ReportData.Marker> timelineMarkers(List<ReportData.Marker> markers) {
+        List<ReportData.Marker> queries = markers.stream().filter(x -> x.kind() == EventKind.QUERY).toList();
+        List<ReportData.Marker> out = new ArrayList<>(markers.stream().filter(x -> x.kind() != EventKind.QUERY)
+                .toList());
+        double step = Math.max(1.0, (double) queries.size() / MAX_TIMELINE_QUERIES);
+        for (double i = 0; i < queries.size(); i += step) {
+            out.add(queries.get((int) i));
+        }
+        return out;
+    }
+
+    /** Heatmap sections within the size budget: coarsened when a relation's share would overflow, else left out. */
+    private static Map<RelationData, Map<String, Object>> sections(List<RelationData> order, ReportData data,
+                                                                    ReportOptions options) {
+        Map<RelationData, Map<String, Object>> out = new LinkedHashMap<>();
+        long budget = BUDGET_BYTES - 400_000L; // header, timeline, tables
+        int left = Math.min(order.size(), MAX_HEATMAPS);
+        for (RelationData d : order) {
+            if (left == 0) {
+                break;
+            }
+            long share = budget / left;
+            Map<String, Object> s = section(d, data, options, share);
+            left--;
+            if (s != null) {
+                budget -= (int) s.get("bytes");
+                out.put(d, s);
+            }
+        }
+        return out;
+    }
+
+    private static Map<String, Object> section(RelationData d, ReportData data, ReportOptions options, long share) {
+        Relation r = d.relation();
+        long size = r == null || r.sizeBlocks() == null ? 0 : r.sizeBlocks();
+        BlockTimeGrid grid = d.grid;
+        for (int attempt = 0; attempt < 4; attempt++) {
+            int used = grid.usedRows(size);
+            Charts.Axes axes = new Charts.Axes(data.startNs, data.spanNs(), grid.timeBins(), grid.rowSize(),
+                    grid.rows());
+            String heat = Charts.heatmap(grid, axes, used, options.logScale());
+            String io = grid.total(BlockTimeGrid.MISS) + grid.total(BlockTimeGrid.EXTEND)
+                    + grid.total(BlockTimeGrid.WRITE) == 0 ? null : Charts.ioHeatmap(grid, axes, used,
+                    options.logScale());
+            String strip = Charts.blockStrip(d.strip, size, options.logScale());
+            String latency = d.reads() == 0 ? null : Charts.latency(d.latency);
+            long max = 0;
+            for (int t = 0; t < grid.timeBins(); t++) {
+                for (int row = 0; row < used; row++) {
+                    max = Math.max(max, grid.accesses(t, row));
+                }
+            }
+            String legend = Charts.legend(Palette.ACCESS, "accesses per cell", max, options.logScale());
+            long bytes = heat.length() + (io == null ? 0 : io.length()) + strip.length()
+                    + (latency == null ? 0 : latency.length()) + legend.length();
+            if (bytes <= share) {
+                Map<String, Object> s = new LinkedHashMap<>();
+                s.put("anchor", anchor(d));
+                s.put("name", d.stats.displayName());
+                s.put("database", r == null ? null : r.database());
+                s.put("kind", r == null ? "unknown" : r.kind());
+                s.put("parent", r == null ? null : r.parentName());
+                s.put("sizeText", size == 0 ? "unknown size" : fmt(size) + " blocks");
+                s.put("summary", String.format(Locale.ROOT, "%,d accesses: %,d hits, %,d misses, %,d extends;"
+                                + " %,d kernel reads; %,d writes; %,d distinct blocks", d.stats.accesses(),
+                        d.stats.hits(), d.stats.misses(), d.stats.extendsCount(), d.stats.kernelReads(),
+                        d.stats.writes(), d.stats.distinctBlocks()));
+                s.put("resolution", String.format(Locale.ROOT, "%d time bins of %.3f s; %s per row%s",
+                        grid.timeBins(), data.spanNs() / 1e9 / grid.timeBins(), grid.rowSize() == 1 ? "1 block"
+                                : fmt(grid.rowSize()) + " blocks", grid != d.grid ? " (coarsened to keep the"
+                                + " report small)" : ""));
+                s.put("heatmap", heat);
+                s.put("io", io);
+                s.put("strip", strip);
+                s.put("latency", latency);
+                s.put("legend", legend);
+                s.put("bytes", (int) bytes);
+                return s;
+            }
+            grid = grid.halve();
+        }
+        return null;
+    }
+
+    private static List<Map<String, Object>> grouped(List<RelationData> list, long total,
+                                                     Map<RelationData, Map<String, Object>> sections) {
+        List<RelationData> ordered = new ArrayList<>();
+        List<RelationData> placed = new ArrayList<>();
+        for (RelationData table : list) {
+            Relation r = table.relation();
+            if (r.kind().equals("index")) {
+                continue;
+            }
+            ordered.add(table);
+            placed.add(table);
+            for (RelationData idx : list) {
+                Relation ir = idx.relation();
+                if (ir.kind().equals("index") && ir.db() == r.db() && ir.parentOid() != null
+                        && ir.parentOid() == r.oid()) {
+                    ordered.add(idx);
+                    placed.add(idx);
+                }
+            }
+        }
+        for (RelationData d : list) {
+            if (!placed.contains(d)) {
+                ordered.add(d); // an index whose table had no events
+            }
+        }
+        return rows(ordered, total, sections, true);
+    }
+
+    private static List<Map<String, Object>> rows(List<RelationData> list, long total,
+                                                  Map<RelationData, Map<String, Object>> sections, boolean indent) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (RelationData d : list) {
+            Relation r = d.relation();
+            long acc = d.stats.accesses();
+            Double seq = d.sequentialShare();
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("name", d.stats.displayName());
+            row.put("database", r == null ? "db " + d.stats.unresolvedKey().db()
+                    : r.database() == null ? "shared" : r.database());
+            row.put("indexRow", indent && r != null && r.kind().equals("index") && r.parentOid() != null);
+            row.put("kind", r == null ? "unknown" : r.kind());
+            row.put("parent", r == null || r.parentName() == null ? "" : r.parentName());
+            // not "size": OGNL would call Map.size()
+            row.put("sizeBlocks", r == null || r.sizeBlocks() == null ? "-" : fmt(r.sizeBlocks()));
+            row.put("accesses", fmt(acc));
+            row.put("reads", fmt(d.stats.misses()));
+            row.put("hitRatio", acc == 0 ? "-" : pct((double) d.stats.hits() / acc));
+            row.put("writes", fmt(d.stats.writes()));
+            row.put("distinct", fmt(d.stats.distinctBlocks()));
+            row.put("share", total == 0 ? "-" : pct((double) acc / total));
+            row.put("sequential", seq == null ? "-" : pct(seq));
+            row.put("anchor", sections.containsKey(d) ? "#" + anchor(d) : null);
+            out.add(row);
+        }
+        return out;
+    }
+
+    private static String anchor(RelationData d) {
+        Relation r = d.relation();
+        return r == null ? "file-" + d.stats.unresolvedKey().toString().replace('/', '-')
+                : "rel-" + r.db() + "-" + r.oid();
+    }
+
+    static String fmt(long n) {
+        return String.format(Locale.ROOT, "%,d", n);
+    }
+
+    static String pct(double share) {
+        return String.format(Locale.ROOT, "%.1f%%", share * 100);
+    }
+}

@@ -1,0 +1,162 @@
+package io.pgbftrace.report;
+
+import io.pgbftrace.session.Catalog;
+import io.pgbftrace.session.Event;
+import io.pgbftrace.session.EventKind;
+import io.pgbftrace.session.FileKey;
+import io.pgbftrace.session.Relation;
+import io.pgbftrace.session.SessionMetadata;
+import io.pgbftrace.session.SessionReader;
+import io.pgbftrace.session.SessionVisitor;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongConsumer;
+
+/**
+ * The report's one pass over a session: per file (resolved to relations at the end, so look-ups written after
+ * the first events still name them), the session timeline and its markers.
+ */
+final class ReportData implements SessionVisitor {
+    static final int TIMELINE_BINS = 240;
+    static final int MAX_MARKERS = 5000;
+
+    /** A QUERY or CHECKPOINT marker. */
+    record Marker(long timeNs, EventKind kind, int pid, String text, long value) {
+    }
+
+    final SessionMetadata metadata;
+    final long startNs;
+    final long endNs;
+    final ReportOptions options;
+    final Catalog catalog = new Catalog();
+    final Map<FileKey, RelationData> byFile = new HashMap<>();
+    /** timeline[bin] = {accesses, kernel reads, writes} */
+    final long[][] timeline = new long[TIMELINE_BINS][3];
+    final List<Marker> markers = new ArrayList<>();
+    final Map<EventKind, Long> counts = new LinkedHashMap<>();
+    long markersDropped;
+    long lost;
+    long hidden;
+    long outsideWindow;
+    boolean ended;
+
+    private final Set<Integer> hide;
+    private final Map<SeqKey, Long> lastBlock = new HashMap<>();
+    private final LongConsumer progress;
+    private long seen;
+
+    private record SeqKey(int pid, FileKey file, int fork) {
+    }
+
+    ReportData(SessionReader reader, ReportOptions options, LongConsumer progress) {
+        this.metadata = reader.metadata();
+        this.options = options;
+        this.progress = progress;
+        this.hide = options.includeRecorder() ? Set.of() : Set.copyOf(metadata.recorder.backendPids);
+        long sessionStart = metadata.startMonotonicNs != null ? metadata.startMonotonicNs : 0;
+        long sessionEnd = Math.max(metadata.endMonotonicNs != null ? metadata.endMonotonicNs : sessionStart,
+                reader.lastEventTimeNs().orElse(sessionStart));
+        this.startNs = options.fromSeconds() == null ? sessionStart
+                : sessionStart + (long) (options.fromSeconds() * 1e9);
+        long end = options.toSeconds() == null ? sessionEnd : sessionStart + (long) (options.toSeconds() * 1e9);
+        this.endNs = Math.max(end, startNs + 1);
+        for (EventKind k : EventKind.values()) {
+            counts.put(k, 0L);
+        }
+    }
+
+    long spanNs() {
+        return endNs - startNs;
+    }
+
+    int bin(long timeNs, int bins) {
+        long b = (timeNs - startNs) * bins / spanNs();
+        return (int) Math.max(0, Math.min(bins - 1, b));
+    }
+
+    @Override
+    public void relation(Relation r) {
+        catalog.add(r);
+    }
+
+    @Override
+    public void lost(long timeNs, long count) {
+        lost += count;
+    }
+
+    @Override
+    public void end(String reason) {
+        ended = true;
+    }
+
+    @Override
+    public void event(Event e) {
+        if ((++seen & 0xFFFFF) == 0) {
+            progress.accept(seen);
+        }
+        if (hide.contains(e.pid())) {
+            hidden++;
+            return;
+        }
+        if (e.timeNs() < startNs || e.timeNs() > endNs) {
+            outsideWindow++;
+            return;
+        }
+        counts.merge(e.kind(), 1L, Long::sum);
+        long[] t = timeline[bin(e.timeNs(), TIMELINE_BINS)];
+        switch (e.kind()) {
+            case HIT, MISS, EXTEND -> t[0]++;
+            case READ -> t[1]++;
+            case WRITE -> t[2]++;
+            default -> {
+                if (markers.size() < MAX_MARKERS) {
+                    markers.add(new Marker(e.timeNs(), e.kind(), e.pid(), e.text(), e.value()));
+                } else {
+                    markersDropped++;
+                }
+                return;
+            }
+        }
+        FileKey key = e.fileKey();
+        RelationData d = byFile.computeIfAbsent(key,
+                k -> new RelationData(null, k, options.bins(), options.blockRows()));
+        if (e.kind().isAccess()) {
+            Long last = lastBlock.put(new SeqKey(e.pid(), key, e.fork()), e.block());
+            if (last != null) {
+                d.transitions++;
+                if (e.block() == last + 1) {
+                    d.sequential++;
+                }
+            }
+        }
+        d.add(e, bin(e.timeNs(), options.bins()));
+    }
+
+    /** Files merged into relations: by (db, oid) when the catalog names them, else one entry per file. */
+    List<RelationData> relations() {
+        Map<Object, RelationData> out = new LinkedHashMap<>();
+        byFile.forEach((key, data) -> {
+            Relation r = catalog.resolve(key, data.firstTimeNs);
+            Object id = r == null ? key : List.of(r.db(), r.oid());
+            RelationData target = out.computeIfAbsent(id, k -> new RelationData(r, key, options.bins(),
+                    options.blockRows()));
+            target.merge(data);
+            if (r != null) {
+                target.stats.seen(r);
+            }
+        });
+        // the freshest record of each relation (its latest size)
+        for (Relation r : catalog.all()) {
+            RelationData d = out.get(List.of(r.db(), r.oid()));
+            if (d != null) {
+                d.stats.seen(r);
+            }
+        }
+        return new ArrayList<>(out.values());
+    }
+}

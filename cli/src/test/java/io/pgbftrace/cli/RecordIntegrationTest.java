@@ -180,6 +180,13 @@ class RecordIntegrationTest {
             assertFalse(s.get("recorderBackendPids").isEmpty());
             String script = Files.readString(session.resolve("capture.bt"));
             assertTrue(script.contains("buffer__read__done"), script);
+
+            Path html = tmp.resolve("report.html");
+            Cli report = Cli.run("report", session.toString(), "-o", html.toString());
+            assertEquals(0, report.code(), report.err());
+            String page = Files.readString(html);
+            assertTrue(page.contains("public.big_t") && page.contains("public.pre_t_pkey"), "a real session renders");
+            assertTrue(page.contains("class=\"latency\""), "big_t's kernel reads have a latency chart");
         }
     }
 

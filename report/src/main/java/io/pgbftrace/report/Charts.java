@@ -21,6 +21,7 @@ final class Charts {
     private static final int TOP = 8;
     private static final int BOTTOM = 26;
     private static final Font FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 11);
+    private static final Color TRANSPARENT = new Color(0, 0, 0, 0);
 
     private Charts() {
     }
@@ -119,14 +120,16 @@ final class Charts {
                 double half = Math.max(ch / 2, 0.5);
                 if (m > 0) {
                     g.setColor(Palette.ramp(Palette.MISS, 0.2 + 0.8 * Palette.level(m, maxMiss, log)));
-                    title(g, tip);
                     g.fill(new Rectangle2D.Double(x, y, Math.max(cw, 1), half));
                 }
                 if (wr > 0) {
                     g.setColor(Palette.ramp(Palette.WRITE, 0.2 + 0.8 * Palette.level(wr, maxWrite, log)));
-                    title(g, tip);
                     g.fill(new Rectangle2D.Double(x, y + half, Math.max(cw, 1), half));
                 }
+                // one tooltip per cell, over both halves
+                g.setColor(TRANSPARENT);
+                title(g, tip);
+                g.fill(new Rectangle2D.Double(x, y, Math.max(cw, 1), Math.max(ch, 1)));
             }
         }
         axes(g, axes, usedRows, IO_HEIGHT);

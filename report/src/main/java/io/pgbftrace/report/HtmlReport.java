@@ -140,11 +140,11 @@ public final class HtmlReport {
         v.put("statusClass", complete ? "good" : "bad");
         List<String> notes = new ArrayList<>(m.notes);
         if (data.hidden > 0) {
-            notes.add(String.format(Locale.ROOT, "%,d events of the recorder's own backends are not shown.",
-                    data.hidden));
+            notes.add(String.format(Locale.ROOT, "Events of the recorder's own backends (catalog look-ups), not"
+                    + " shown: %,d.", data.hidden));
         }
         if (data.outsideWindow > 0) {
-            notes.add(String.format(Locale.ROOT, "%,d events outside the time window are not shown.",
+            notes.add(String.format(Locale.ROOT, "Events outside the time window, not shown: %,d.",
                     data.outsideWindow));
         }
         v.put("notes", notes);

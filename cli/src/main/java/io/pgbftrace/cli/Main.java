@@ -16,11 +16,13 @@ import java.util.Map;
         description = "See what PostgreSQL's shared buffers do: record every buffer access of a running server"
                 + " with bpftrace, then inspect the session.",
         subcommands = {RecordCommand.class, ImportCommand.class, InfoCommand.class, ReportCommand.class,
+                ReplayCommand.class,
                 CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {"  sudo ./pgbftrace record -h /var/run/postgresql -d shop --out session1 --duration 30s",
                 "  ./pgbftrace info session1",
                 "  ./pgbftrace report session1 -o report.html",
+                "  ./pgbftrace replay session1 --speed 0.25 --open",
                 "  ./pgbftrace import capture.txt --format pgbftrace --catalog db -d shop --out old1",
                 "",
                 "Add --stacktrace to any command to see the stack trace of an error."})

@@ -28,6 +28,11 @@ public final class StopControl {
         return stopped.await(millis, TimeUnit.MILLISECONDS);
     }
 
+    /** Waits until stopped. */
+    public void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
     /** Stops on SIGINT (Ctrl-C) and SIGTERM instead of letting the JVM exit, so the session is finished cleanly. */
     @SuppressWarnings("restriction")
     public void stopOnSignals() {

@@ -139,6 +139,91 @@ public final class SessionReader implements AutoCloseable {
         }
     }
 
+    /** What {@link #scan} reports: batch headers (not their events) and every other record. */
+    public interface ScanVisitor {
+        /** A batch at this queue index; its events are read later with {@link #readBatch}. */
+        void batch(long queueIndex, BatchCodec.Header header);
+
+        default void relation(Relation relation) {
+        }
+
+        default void lost(long timeNs, long count) {
+        }
+
+        default void end(String reason) {
+        }
+    }
+
+    /**
+     * Reads the records after queue index {@code after} (or from the start when it is negative), decoding only
+     * batch headers; returns the index of the last record read (or {@code after} when none was ready). Call it
+     * again to follow a session that is still being written.
+     */
+    public long scan(long after, ScanVisitor visitor) {
+        long last = after;
+        try (ExcerptTailer tailer = queue.createTailer()) {
+            if (after >= 0) {
+                tailer.moveToIndex(after);
+                try (DocumentContext dc = tailer.readingDocument()) {
+                    // step over the record read last time
+                }
+            }
+            while (true) {
+                try (DocumentContext dc = tailer.readingDocument()) {
+                    if (!dc.isPresent()) {
+                        return last;
+                    }
+                    last = dc.index();
+                    Bytes<?> bytes = dc.wire().bytes();
+                    if (bytes.readRemaining() == 0) {
+                        continue;
+                    }
+                    if (bytes.peekUnsignedByte() == SessionFormat.RECORD_BATCH) {
+                        visitor.batch(last, BatchCodec.header(toArray(bytes)));
+                    } else {
+                        dispatch(toArray(bytes), new SessionVisitor() {
+                            @Override
+                            public void relation(Relation relation) {
+                                visitor.relation(relation);
+                            }
+
+                            @Override
+                            public void event(Event event) {
+                            }
+
+                            @Override
+                            public void lost(long timeNs, long count) {
+                                visitor.lost(timeNs, count);
+                            }
+
+                            @Override
+                            public void end(String reason) {
+                                visitor.end(reason);
+                            }
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /** Decodes the batch at a queue index found by {@link #scan}. */
+    public void readBatch(long queueIndex, java.util.function.Consumer<Event> sink) {
+        try (ExcerptTailer tailer = queue.createTailer()) {
+            if (!tailer.moveToIndex(queueIndex)) {
+                throw new SessionException("no record at index " + queueIndex);
+            }
+            byte[] record;
+            try (DocumentContext dc = tailer.readingDocument()) {
+                if (!dc.isPresent()) {
+                    throw new SessionException("no record at index " + queueIndex);
+                }
+                record = toArray(dc.wire().bytes());
+            }
+            BatchCodec.decode(record, sink);
+        }
+    }
+
     /** Only the catalog records (event batches are skipped without decoding). */
     public List<Relation> relations() {
         List<Relation> out = new ArrayList<>();

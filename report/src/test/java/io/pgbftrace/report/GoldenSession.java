@@ -14,7 +14,7 @@ import java.util.Random;
  * extends, 20 writes), its index (200 random hits), a system catalog, a file no catalog names, queries and a
  * checkpoint; all within 10 s.
  */
-final class GoldenSession {
+public final class GoldenSession {
     static final int DB = 16384;
     static final long T0 = 5_000_000_000L;
     static final long SECOND = 1_000_000_000L;
@@ -28,7 +28,7 @@ final class GoldenSession {
                 system, false, 0, "start");
     }
 
-    static Path write(Path dir, boolean finish) {
+    public static Path write(Path dir, boolean finish) {
         SessionMetadata m = new SessionMetadata();
         m.title = "golden <session> & co";
         m.source = "record";

@@ -1,0 +1,113 @@
+package io.pgbftrace.cli;
+
+import io.pgbftrace.capture.StopControl;
+import io.pgbftrace.replay.ReplayException;
+import io.pgbftrace.replay.ReplayServer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code pgbftrace replay}: watch a session in the browser. */
+@Command(name = "replay", sortOptions = false,
+        header = "Watch a session in the browser, at any speed, or live while it is recorded.",
+        description = {"Starts a small HTTP server for the replay page: a grid of blocks per relation that light",
+                "up as they are read, with play/pause, speed, seeking and query markers. Ctrl-C stops it."},
+        footerHeading = "%nExamples:%n",
+        footer = {"  pgbftrace replay session1 --speed 0.25",
+                "  pgbftrace replay session1 --port 8080 --open",
+                "  pgbftrace replay live1 --follow          # while 'pgbftrace record --out live1' runs",
+                "  pgbftrace replay session1 --bind 0.0.0.0 --port 8080   # reachable from other machines"})
+public final class ReplayCommand implements Callable<Integer>, Main.NeedsEnv {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "SESSION", description = "The session folder.")
+    Path session;
+
+    @Option(names = "--speed", paramLabel = "X", defaultValue = "1",
+            description = "Starting speed, 0.01 to 1000 (the page can change it; default: ${DEFAULT-VALUE}).")
+    double speed;
+
+    @Option(names = "--port", paramLabel = "N", defaultValue = "0",
+            description = "Port to listen on (default: 0, a free one).")
+    int port;
+
+    @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "127.0.0.1",
+            description = "Address to listen on (default: ${DEFAULT-VALUE}, this machine only).")
+    String bind;
+
+    @Option(names = "--open", description = "Open the page in the default browser.")
+    boolean open;
+
+    @Option(names = "--follow", description = "Follow a session that record is still writing.")
+    boolean follow;
+
+    @Option(names = "--include-recorder",
+            description = "Show the events of the recorder's own backends (catalog look-ups), hidden by default.")
+    boolean includeRecorder;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    private Map<String, String> env;
+
+    @Override
+    public void env(Map<String, String> env) {
+        this.env = env;
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (!(speed >= 0.01 && speed <= 1000)) {
+            throw new UserException(ExitCodes.USAGE, "--speed must be between 0.01 and 1000, not " + speed);
+        }
+        if (port < 0 || port > 65535) {
+            throw new UserException(ExitCodes.USAGE, "--port must be between 0 and 65535, not " + port);
+        }
+        StopControl stop = new StopControl();
+        stop.stopOnSignals();
+        ReplayServer server;
+        try {
+            server = ReplayServer.start(session, bind, port, speed, follow, includeRecorder);
+        } catch (ReplayException e) {
+            throw new UserException(ExitCodes.FAILED, e.getMessage());
+        }
+        try (server) {
+            var out = spec.commandLine().getOut();
+            out.printf(Locale.ROOT, "replaying %s at %s%s; Ctrl-C stops%n", session, server.url(),
+                    follow ? " (following the recording)" : "");
+            out.flush();
+            if (open) {
+                openBrowser(server.url().toString());
+            }
+            stop.awaitStop();
+        }
+        return ExitCodes.OK;
+    }
+
+    private void openBrowser(String url) {
+        for (String opener : new String[]{"xdg-open", "sensible-browser", "x-www-browser"}) {
+            for (String dir : env.getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+                if (Path.of(dir, opener).toFile().canExecute()) {
+                    try {
+                        new ProcessBuilder(Path.of(dir, opener).toString(), url).redirectErrorStream(true)
+                                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                        return;
+                    } catch (IOException e) {
+                        break;
+                    }
+                }
+            }
+        }
+        spec.commandLine().getErr().println("pgbftrace replay: no browser opener (xdg-open) found; open " + url
+                + " yourself");
+    }
+}

@@ -1,0 +1,332 @@
+package io.pgbftrace.replay;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.pgbftrace.session.Relation;
+import io.pgbftrace.session.SessionMetadata;
+import io.pgbftrace.session.SessionReader;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Serves one session to the replay page: the page's files (from the jar, a fixed list: nothing else is served)
+ * and a small JSON + binary API. Bad requests get a 4xx with a one-line JSON error, never a stack trace.
+ */
+public final class ReplayServer implements AutoCloseable {
+    /** The page's files, served from resources/replay/. */
+    static final Map<String, String> ASSETS = Map.of(
+            "index.html", "text/html; charset=utf-8",
+            "app.js", "text/javascript; charset=utf-8",
+            "api.js", "text/javascript; charset=utf-8",
+            "grid.js", "text/javascript; charset=utf-8",
+            "timeline.js", "text/javascript; charset=utf-8",
+            "style.css", "text/css; charset=utf-8");
+    static final int MAX_SLICES = 4096;
+    static final double MAX_WINDOW_SECONDS = 3600;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ReplayIndex index;
+    private final HttpServer http;
+    private final ExecutorService workers = Executors.newFixedThreadPool(4, daemon("pgbftrace-replay-http"));
+    private final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
+            daemon("pgbftrace-replay-index"));
+    private final double speed;
+    private final boolean follow;
+    private final Map<String, byte[]> assets = new HashMap<>();
+
+    private ReplayServer(ReplayIndex index, HttpServer http, double speed, boolean follow) {
+        this.index = index;
+        this.http = http;
+        this.speed = speed;
+        this.follow = follow;
+    }
+
+    /**
+     * Opens the session and starts serving.
+     *
+     * @param port 0 picks a free port
+     */
+    public static ReplayServer start(Path session, String bind, int port, double speed, boolean follow,
+                                     boolean includeRecorder) {
+        SessionReader reader = SessionReader.open(session);
+        ReplayIndex index = new ReplayIndex(reader, includeRecorder);
+        HttpServer http;
+        try {
+            http = HttpServer.create(new InetSocketAddress(bind, port), 64);
+        } catch (BindException e) {
+            index.close();
+            throw new ReplayException("port " + port + " on " + bind + " is in use; choose another with --port"
+                    + " (0 picks a free one)", e);
+        } catch (IOException | IllegalArgumentException e) {
+            index.close();
+            throw new ReplayException("cannot listen on " + bind + ":" + port + ": " + e.getMessage(), e);
+        }
+        ReplayServer s = new ReplayServer(index, http, speed, follow);
+        s.loadAssets();
+        http.createContext("/", s::handle);
+        http.setExecutor(s.workers);
+        http.start();
+        if (follow) {
+            s.background.scheduleWithFixedDelay(() -> {
+                index.refresh();
+                index.scanMarkers();
+            }, 0, 250, TimeUnit.MILLISECONDS);
+        } else {
+            s.background.execute(index::scanMarkers);
+        }
+        return s;
+    }
+
+    private void loadAssets() {
+        for (String name : ASSETS.keySet()) {
+            try (InputStream in = ReplayServer.class.getResourceAsStream("/replay/" + name)) {
+                if (in == null) {
+                    throw new ReplayException("the replay page file replay/" + name + " is missing from the build",
+                            null);
+                }
+                assets.put(name, in.readAllBytes());
+            } catch (IOException e) {
+                throw new ReplayException("cannot read replay/" + name + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    public int port() {
+        return http.getAddress().getPort();
+    }
+
+    public URI url() {
+        String host = http.getAddress().getAddress().isAnyLocalAddress() ? "127.0.0.1"
+                : http.getAddress().getHostString();
+        return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port() + "/");
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        try {
+            String rawPath = ex.getRequestURI().getRawPath();
+            if (rawPath.contains("..") || rawPath.contains("%2e%2e") || rawPath.contains("%2E%2E")) {
+                error(ex, 400, "paths with '..' are not served");
+                return;
+            }
+            if (!ex.getRequestMethod().equals("GET") && !ex.getRequestMethod().equals("HEAD")) {
+                error(ex, 405, "only GET is served");
+                return;
+            }
+            Map<String, String> q = query(ex.getRequestURI().getRawQuery());
+            switch (rawPath) {
+                case "/", "/index.html" -> asset(ex, "index.html");
+                case "/api/session" -> json(ex, session());
+                case "/api/relations" -> json(ex, relations());
+                case "/api/markers" -> json(ex, markers());
+                case "/api/events" -> events(ex, q);
+                default -> {
+                    if (rawPath.startsWith("/static/") && ASSETS.containsKey(rawPath.substring(8))) {
+                        asset(ex, rawPath.substring(8));
+                    } else {
+                        error(ex, 404, "no such path: " + rawPath);
+                    }
+                }
+            }
+        } catch (BadRequest e) {
+            error(ex, e.status, e.getMessage());
+        } catch (RuntimeException e) {
+            error(ex, 500, "internal error: " + e.getClass().getSimpleName());
+        } finally {
+            ex.close(); // after the catch blocks, which still answer on it
+        }
+    }
+
+    private static final class BadRequest extends RuntimeException {
+        final int status;
+
+        BadRequest(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+    }
+
+    private void events(HttpExchange ex, Map<String, String> q) throws IOException {
+        double from = number(q, "from", null);
+        double to = number(q, "to", null);
+        int slices = (int) number(q, "slices", 60.0);
+        if (!(from >= 0) || !(to > from) || to - from > MAX_WINDOW_SECONDS) {
+            throw new BadRequest(400, "from and to must be seconds with 0 <= from < to and to - from <= "
+                    + (int) MAX_WINDOW_SECONDS);
+        }
+        if (slices < 1 || slices > MAX_SLICES) {
+            throw new BadRequest(400, "slices must be between 1 and " + MAX_SLICES);
+        }
+        double end = (index.endNs() - index.startNs()) / 1e9;
+        if (from > end && (index.ended() || !follow)) {
+            throw new BadRequest(416, String.format(java.util.Locale.ROOT,
+                    "the window starts at %.3f s, past the end of the session (%.3f s)", from, end));
+        }
+        byte[] body = EventWindow.encode(index, from, to, slices);
+        send(ex, 200, "application/octet-stream", body);
+    }
+
+    private static double number(Map<String, String> q, String name, Double fallback) {
+        String v = q.get(name);
+        if (v == null) {
+            if (fallback == null) {
+                throw new BadRequest(400, "missing parameter " + name);
+            }
+            return fallback;
+        }
+        try {
+            double d = Double.parseDouble(v);
+            if (Double.isNaN(d) || Double.isInfinite(d)) {
+                throw new NumberFormatException();
+            }
+            return d;
+        } catch (NumberFormatException e) {
+            throw new BadRequest(400, "parameter " + name + " is not a number: " + abbreviate(v));
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> out = new HashMap<>();
+        if (raw == null) {
+            return out;
+        }
+        for (String part : raw.split("&")) {
+            int eq = part.indexOf('=');
+            if (eq > 0) {
+                out.put(java.net.URLDecoder.decode(part.substring(0, eq), StandardCharsets.UTF_8),
+                        java.net.URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+        }
+        return out;
+    }
+
+    Map<String, Object> session() {
+        SessionMetadata m = index.metadata();
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("title", m.title);
+        s.put("description", m.description);
+        s.put("postgres", m.postgres.version);
+        s.put("sharedBuffers", m.postgres.sharedBuffers);
+        s.put("blockSize", m.postgres.blockSize);
+        s.put("source", m.source);
+        s.put("startWall", m.startWall);
+        s.put("duration", (index.endNs() - index.startNs()) / 1e9);
+        s.put("events", index.events());
+        s.put("batches", index.batchCount());
+        s.put("ended", index.ended());
+        s.put("following", follow);
+        s.put("live", follow && !index.ended());
+        s.put("speed", speed);
+        s.put("markersReady", index.markerScanDone());
+        s.put("markersProgress", index.markerScanProgress());
+        s.put("lostEvents", m.lostEvents);
+        s.put("toolVersion", m.toolVersion);
+        return s;
+    }
+
+    List<Map<String, Object>> relations() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        long start = index.startNs();
+        for (ReplayIndex.Entry e : index.entries()) {
+            if (!e.touched) {
+                continue; // the catalog lists every relation of the cluster; the page wants those with events
+            }
+            Relation r = e.relation;
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", e.id);
+            m.put("name", r == null ? "relfilenode " + e.file : r.qualifiedName());
+            m.put("database", r == null ? null : r.database());
+            m.put("kind", r == null ? "unknown" : r.kind());
+            m.put("index", r != null && r.kind().equals("index"));
+            m.put("system", r != null && r.system());
+            m.put("parent", r == null ? null : r.parentName());
+            m.put("sizeBlocks", r == null || r.sizeBlocks() == null ? null : r.sizeBlocks());
+            m.put("blocks", Math.max(e.maxBlock + 1, r == null || r.sizeBlocks() == null ? 0 : r.sizeBlocks()));
+            m.put("cellBlocks", e.cellBlocks());
+            m.put("appearsAt", e.appearsAtNs == Long.MIN_VALUE || e.appearsAtNs == Long.MAX_VALUE ? null
+                    : Math.max(0, (e.appearsAtNs - start) / 1e9));
+            out.add(m);
+        }
+        return out;
+    }
+
+    Map<String, Object> markers() {
+        long start = index.startNs();
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (ReplayIndex.Marker k : index.markers()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("t", (k.timeNs() - start) / 1e9);
+            m.put("kind", k.kind().name());
+            m.put("pid", k.pid());
+            m.put("text", k.text());
+            m.put("value", k.value());
+            list.add(m);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("ready", index.markerScanDone());
+        out.put("dropped", index.markersDropped());
+        out.put("markers", list);
+        return out;
+    }
+
+    private void asset(HttpExchange ex, String name) throws IOException {
+        send(ex, 200, ASSETS.get(name), assets.get(name));
+    }
+
+    private static void json(HttpExchange ex, Object body) throws IOException {
+        send(ex, 200, "application/json", JSON.writeValueAsBytes(body));
+    }
+
+    private static void error(HttpExchange ex, int status, String message) throws IOException {
+        send(ex, status, "application/json", JSON.writeValueAsBytes(Map.of("error", message)));
+    }
+
+    private static void send(HttpExchange ex, int status, String type, byte[] body) throws IOException {
+        ex.getResponseHeaders().set("Content-Type", type);
+        ex.getResponseHeaders().set("Cache-Control", "no-store");
+        ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+        boolean head = ex.getRequestMethod().equals("HEAD");
+        ex.sendResponseHeaders(status, head ? -1 : body.length);
+        if (!head) {
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    @Override
+    public void close() {
+        http.stop(0);
+        background.shutdownNow();
+        workers.shutdownNow();
+        index.close();
+    }
+}

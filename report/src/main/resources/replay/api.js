@@ -1,0 +1,41 @@
+// The replay server's API: JSON for the session, relations and markers; binary windows of events.
+
+export async function getJSON(path) {
+  const res = await fetch(path, { cache: 'no-store' });
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+  return res.json();
+}
+
+export const KIND = { HIT: 0, MISS: 1, EXTEND: 2, WRITE: 4 };
+
+// Fetches [from, to) seconds as `slices` time slices. Layout: see EventWindow.java and docs/replay.md.
+export async function fetchWindow(from, to, slices) {
+  const res = await fetch(`/api/events?from=${from}&to=${to}&slices=${slices}`, { cache: 'no-store' });
+  if (res.status === 416) return { from, to, slices, events: 0, n: 0, pastEnd: true };
+  if (!res.ok) throw new Error(`events ${from}-${to}: HTTP ${res.status}`);
+  const buf = await res.arrayBuffer();
+  const v = new DataView(buf);
+  const magic = String.fromCharCode(v.getUint8(0), v.getUint8(1), v.getUint8(2), v.getUint8(3));
+  if (magic !== 'PGBW' || v.getUint16(4, true) !== 1) throw new Error('unknown event window format');
+  const n = v.getUint32(28, true);
+  const w = {
+    from: v.getFloat64(8, true), to: v.getFloat64(16, true), slices: v.getUint32(24, true), n,
+    events: v.getUint32(32, true),
+    slice: new Uint16Array(n), rel: new Uint16Array(n), kind: new Uint8Array(n),
+    count: new Uint16Array(n), cell: new Uint32Array(n), next: 0,
+  };
+  let o = 36;
+  for (let i = 0; i < n; i++, o += 12) {
+    w.slice[i] = v.getUint16(o, true);
+    w.rel[i] = v.getUint16(o + 2, true);
+    w.kind[i] = v.getUint8(o + 4);
+    w.count[i] = v.getUint16(o + 6, true);
+    w.cell[i] = v.getUint32(o + 8, true);
+  }
+  return w;
+}
+
+// Session time (seconds) of a record of a window: the middle of its slice.
+export function recordTime(w, i) {
+  return w.from + (w.slice[i] + 0.5) * (w.to - w.from) / w.slices;
+}

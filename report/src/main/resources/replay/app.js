@@ -1,0 +1,329 @@
+// The replay page: loads the session, plays its events onto one grid per relation, at any speed.
+import { getJSON, fetchWindow, recordTime } from './api.js';
+import { RelationCard } from './grid.js';
+import { Timeline } from './timeline.js';
+
+const PRESETS = [0.01, 0.1, 0.25, 1, 10, 100, 1000];
+const FRAME_SLICES = 60;        // a window is cut into slices of about a frame each
+const WINDOW_WALL_SECONDS = 1;  // each window covers one wall-clock second at the current speed
+const LIVE_LAG = 0.3;           // seconds behind the end of a live session
+const AUTO_SELECT = 8;
+
+const $ = (id) => document.getElementById(id);
+const state = {
+  session: null, relations: new Map(), cards: new Map(), selected: new Set(), touched: new Set(), userChose: false,
+  markers: [], t: 0, speed: 1, playing: false, played: 0, windows: [], cursor: 0, fetching: null, generation: 0,
+  lastFrame: performance.now(), frames: 0, fpsSince: performance.now(), fps: 0, nextMarker: 0, queries: new Map(),
+};
+window.pgbftrace = state; // for tests and the curious: state.fps, state.played, state.t
+
+function duration() { return state.session ? state.session.duration : 0; }
+function dark() { return matchMedia('(prefers-color-scheme: dark)').matches; }
+function fmtSpeed(s) { return s >= 10 ? `${Math.round(s)}x` : `${+s.toPrecision(2)}x`; }
+
+function setSpeed(s) {
+  state.speed = Math.min(1000, Math.max(0.01, s));
+  $('speed').value = Math.log10(state.speed);
+  $('speed-value').textContent = fmtSpeed(state.speed);
+  dropAhead();
+}
+
+function setPlaying(p) {
+  state.playing = p;
+  $('play').textContent = p ? 'Pause' : 'Play';
+  if (p) { $('paused-at').textContent = ''; state.lastFrame = performance.now(); }
+}
+
+// Drops fetched windows and clears the grids: after a seek or a speed change.
+function dropAhead() {
+  state.generation++;
+  state.windows = [];
+  state.cursor = state.t;
+  state.fetching = null;
+}
+
+function seek(t) {
+  state.t = Math.max(0, Math.min(duration(), t));
+  for (const card of state.cards.values()) card.clear();
+  state.nextMarker = state.markers.findIndex((m) => m.t >= state.t);
+  if (state.nextMarker < 0) state.nextMarker = state.markers.length;
+  dropAhead();
+  render(0);
+}
+
+async function ensureWindows() {
+  if (state.fetching || !state.session) return;
+  const ahead = state.windows.length ? state.windows[state.windows.length - 1].to - state.t : 0;
+  const span = Math.max(0.0005, state.speed * WINDOW_WALL_SECONDS);
+  if (ahead > span * 1.5) return;
+  const end = duration();
+  const from = state.cursor;
+  let to = from + span;
+  if (state.session.live) to = Math.min(to, end);
+  if (to - from < 1e-6 || (!state.session.live && from >= end)) return;
+  const gen = state.generation;
+  state.fetching = fetchWindow(from.toFixed(6), to.toFixed(6), FRAME_SLICES).then((w) => {
+    if (gen !== state.generation) return;
+    if (!w.pastEnd) state.windows.push(w);
+    state.cursor = to;
+    if (w.n && [...new Set(w.rel)].some((id) => !state.relations.has(id))) loadRelations();
+  }).catch(showError).finally(() => { if (gen === state.generation) state.fetching = null; });
+}
+
+// Applies every record up to session time t.
+function playUntil(t) {
+  while (state.windows.length) {
+    const w = state.windows[0];
+    while (w.next < w.n && recordTime(w, w.next) <= t) {
+      const i = w.next++;
+      state.played += w.count[i];
+      const id = w.rel[i];
+      state.touched.add(id);
+      const card = state.cards.get(id);
+      if (card) card.hit(w.kind[i], w.cell[i], w.count[i]);
+    }
+    if (w.next < w.n || w.to > t) break;
+    state.windows.shift();
+  }
+}
+
+function stepOnce() {
+  setPlaying(false);
+  const w = state.windows.find((x) => x.next < x.n);
+  if (!w) { ensureWindows(); return; }
+  const t = recordTime(w, w.next);
+  state.t = t;
+  playUntil(t);
+  render(0);
+}
+
+function frame(now) {
+  const dt = Math.min(0.25, (now - state.lastFrame) / 1000);
+  state.lastFrame = now;
+  state.frames++;
+  if (now - state.fpsSince >= 1000) {
+    state.fps = state.frames * 1000 / (now - state.fpsSince);
+    state.frames = 0; state.fpsSince = now;
+    $('fps').textContent = `${state.fps.toFixed(0)} fps`;
+  }
+  if (state.playing && state.session) {
+    let t = state.t + dt * state.speed;
+    const end = duration();
+    // live: stay within a second of the newest events, without running past them
+    if (state.session.live) t = Math.min(Math.max(t, end - 1), Math.max(0, end - LIVE_LAG));
+    else if (t >= end) { t = end; setPlaying(false); }
+    if ($('pause-markers').checked && state.nextMarker < state.markers.length && state.markers[state.nextMarker].t <= t) {
+      const m = state.markers[state.nextMarker++];
+      t = m.t;
+      setPlaying(false);
+      $('paused-at').textContent = `paused at ${m.t.toFixed(3)} s: ` + (m.kind === 'QUERY' ? m.text : m.kind);
+    }
+    while (state.nextMarker < state.markers.length && state.markers[state.nextMarker].t <= t) state.nextMarker++;
+    state.t = t;
+    playUntil(t);
+  }
+  ensureWindows();
+  render(dt);
+  requestAnimationFrame(frame);
+}
+
+function render(dt) {
+  const isDark = dark();
+  for (const card of state.cards.values()) card.frame(dt, isDark);
+  $('elapsed').textContent = state.t.toFixed(3);
+  $('total').textContent = duration().toFixed(3);
+  $('played').textContent = state.played.toLocaleString();
+  state.timeline.set(state.t, duration());
+  renderQueries();
+  revealRelations();
+}
+
+// The latest query of each backend that has one at or before t.
+function renderQueries() {
+  const latest = new Map();
+  for (const m of state.markers) {
+    if (m.t > state.t) break;
+    if (m.kind === 'QUERY') latest.set(m.pid, m);
+  }
+  const key = [...latest.values()].map((m) => m.pid + '@' + m.t).join();
+  if (key === state.queriesKey) return;
+  state.queriesKey = key;
+  const ul = $('backend-queries');
+  ul.replaceChildren();
+  const rows = [...latest.values()].sort((a, b) => b.t - a.t).slice(0, 8);
+  for (const m of rows) {
+    const li = document.createElement('li');
+    li.textContent = `pid ${m.pid} (${m.t.toFixed(2)} s): ${m.text.replace(/\s+/g, ' ')}`;
+    li.title = m.text;
+    ul.appendChild(li);
+  }
+  $('queries').hidden = rows.length === 0;
+}
+
+// ---- relations and the sidebar ----
+
+function visible(rel) {
+  if (rel.system && !$('system').checked) return false;
+  const f = $('filter').value.trim().toLowerCase();
+  if (f && !rel.name.toLowerCase().includes(f)) return false;
+  return rel.appearsAt == null || rel.appearsAt <= state.t + 1e-9 || state.touched.has(rel.id);
+}
+
+function revealRelations() {
+  const key = [...state.relations.values()].filter(visible).map((r) => r.id).join();
+  if (key !== state.sidebarKey) renderSidebar();
+}
+
+function renderSidebar() {
+  const rels = [...state.relations.values()];
+  state.sidebarKey = rels.filter(visible).map((r) => r.id).join();
+  for (const [listId, countId, isIndex] of [['tables', 'table-count', false], ['indexes', 'index-count', true]]) {
+    const ul = $(listId);
+    ul.replaceChildren();
+    const mine = rels.filter((r) => r.index === isIndex);
+    const shown = mine.filter(visible);
+    $(countId).textContent = `${shown.length} of ${mine.length}`;
+    for (const r of shown) {
+      if (!state.userChose && state.selected.size < AUTO_SELECT && !r.system && !state.selected.has(r.id)) {
+        select(r.id, true);
+      }
+      const li = document.createElement('li');
+      const label = document.createElement('label');
+      const box = document.createElement('input');
+      box.type = 'checkbox';
+      box.checked = state.selected.has(r.id);
+      box.dataset.relation = r.id;
+      box.addEventListener('change', () => { state.userChose = true; select(r.id, box.checked); });
+      label.append(box, ' ' + r.name + ' ');
+      const kind = document.createElement('span');
+      kind.className = 'kind';
+      kind.textContent = r.kind + (r.database ? ' · ' + r.database : '');
+      label.append(kind);
+      label.title = r.name + (r.parent ? ' on ' + r.parent : '');
+      li.append(label);
+      ul.append(li);
+    }
+  }
+  $('empty').hidden = state.selected.size > 0;
+}
+
+function select(id, on) {
+  const rel = state.relations.get(id);
+  if (on && rel && !state.cards.has(id)) {
+    state.selected.add(id);
+    state.cards.set(id, new RelationCard(rel, $('cards')));
+  } else if (!on && state.cards.has(id)) {
+    state.selected.delete(id);
+    state.cards.get(id).remove();
+    state.cards.delete(id);
+  }
+  $('empty').hidden = state.selected.size > 0;
+}
+
+async function loadRelations() {
+  const list = await getJSON('/api/relations');
+  for (const r of list) {
+    const old = state.relations.get(r.id);
+    state.relations.set(r.id, r);
+    const card = state.cards.get(r.id);
+    if (card && old && (old.cellBlocks !== r.cellBlocks || old.blocks !== r.blocks)) card.layout(r);
+  }
+  renderSidebar();
+}
+
+async function loadMarkers() {
+  const m = await getJSON('/api/markers');
+  state.markers = m.markers;
+  state.nextMarker = state.markers.findIndex((x) => x.t >= state.t);
+  if (state.nextMarker < 0) state.nextMarker = state.markers.length;
+  state.timeline.setMarkers(state.markers);
+  state.queriesKey = null;
+  return m.ready;
+}
+
+async function refreshSession() {
+  const s = await getJSON('/api/session');
+  state.session = s;
+  $('live').hidden = !s.live;
+  return s;
+}
+
+function showError(e) {
+  $('error').hidden = false;
+  $('error').textContent = String(e.message || e);
+}
+
+// ---- share link: #t=12.5&speed=0.25 ----
+
+function readHash() {
+  const p = new URLSearchParams(location.hash.slice(1));
+  return { t: p.has('t') ? parseFloat(p.get('t')) : null, speed: p.has('speed') ? parseFloat(p.get('speed')) : null };
+}
+
+function writeHash() {
+  const h = `#t=${state.t.toFixed(3)}&speed=${+state.speed.toPrecision(3)}`;
+  if (location.hash !== h) history.replaceState(null, '', h);
+}
+
+// ---- controls ----
+
+function bindControls() {
+  $('play').addEventListener('click', () => setPlaying(!state.playing));
+  $('step').addEventListener('click', stepOnce);
+  $('speed').addEventListener('input', () => setSpeed(Math.pow(10, parseFloat($('speed').value))));
+  for (const p of PRESETS) {
+    const b = document.createElement('button');
+    b.textContent = fmtSpeed(p);
+    b.dataset.speed = p;
+    b.addEventListener('click', () => setSpeed(p));
+    $('presets').append(b);
+  }
+  $('filter').addEventListener('input', renderSidebar);
+  $('system').addEventListener('change', renderSidebar);
+  document.addEventListener('keydown', (ev) => {
+    if (ev.target instanceof HTMLInputElement && ev.target.type !== 'checkbox' && ev.target.type !== 'range') return;
+    const d = duration();
+    if (ev.key === ' ') { ev.preventDefault(); setPlaying(!state.playing); }
+    else if (ev.key === 'ArrowLeft') { ev.preventDefault(); seek(state.t - Math.max(d / 50, 0.001)); }
+    else if (ev.key === 'ArrowRight') { ev.preventDefault(); seek(state.t + Math.max(d / 50, 0.001)); }
+    else if (ev.key === '[') setSpeed(PRESETS.slice().reverse().find((p) => p < state.speed - 1e-9) ?? PRESETS[0]);
+    else if (ev.key === ']') setSpeed(PRESETS.find((p) => p > state.speed + 1e-9) ?? PRESETS[PRESETS.length - 1]);
+    else if (ev.key === '.') stepOnce();
+    else if (/^[0-9]$/.test(ev.key)) seek(d * parseInt(ev.key, 10) / 10);
+  });
+}
+
+async function main() {
+  state.timeline = new Timeline($('timeline'), $('tooltip'), seek);
+  bindControls();
+  const s = await refreshSession();
+  $('title').textContent = s.title || 'pgbftrace replay';
+  document.title = (s.title ? s.title + ' · ' : '') + 'pgbftrace replay';
+  $('subtitle').textContent = [s.postgres && `PostgreSQL ${s.postgres}`, s.sharedBuffers && `shared_buffers ${s.sharedBuffers}`,
+    `${s.events.toLocaleString()} event${s.events === 1 ? '' : 's'}${s.live ? ' so far' : ''}`].filter(Boolean).join(' · ');
+  await loadRelations();
+  const hash = readHash();
+  setSpeed(hash.speed ?? s.speed);
+  seek(hash.t ?? (s.live ? Math.max(0, s.duration - 1) : 0));
+  if (s.live) { setSpeed(1); setPlaying(true); }
+  let ready = await loadMarkers();
+  setInterval(async () => {
+    try {
+      if (state.session.live || !ready) {
+        await refreshSession();
+        ready = await loadMarkers();
+        await loadRelations();
+      }
+    } catch (e) { showError(e); }
+  }, s.live ? 500 : 1000);
+  setInterval(writeHash, 500);
+  window.addEventListener('hashchange', () => {
+    const h = readHash();
+    if (h.speed != null && Math.abs(h.speed - state.speed) > 1e-9) setSpeed(h.speed);
+    if (h.t != null && Math.abs(h.t - state.t) > 0.01) seek(h.t);
+  });
+  document.body.dataset.ready = 'true';
+  requestAnimationFrame(frame);
+}
+
+main().catch(showError);

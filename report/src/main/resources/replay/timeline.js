@@ -1,0 +1,69 @@
+// The timeline: progress, query and checkpoint markers (hover for the SQL), click or drag to seek.
+
+export class Timeline {
+  constructor(canvas, tooltip, onSeek) {
+    this.canvas = canvas;
+    this.tooltip = tooltip;
+    this.onSeek = onSeek;
+    this.duration = 1;
+    this.t = 0;
+    this.markers = [];
+    let dragging = false;
+    const seekAt = (ev) => {
+      const r = canvas.getBoundingClientRect();
+      const x = Math.max(0, Math.min(r.width, ev.clientX - r.left));
+      this.onSeek((x / r.width) * this.duration);
+    };
+    canvas.addEventListener('pointerdown', (ev) => { dragging = true; canvas.setPointerCapture(ev.pointerId); seekAt(ev); });
+    canvas.addEventListener('pointermove', (ev) => { if (dragging) seekAt(ev); else this.hover(ev); });
+    canvas.addEventListener('pointerup', () => { dragging = false; });
+    canvas.addEventListener('pointerleave', () => { this.tooltip.hidden = true; });
+  }
+
+  setMarkers(markers) { this.markers = markers; this.draw(); }
+
+  set(t, duration) {
+    this.t = t;
+    this.duration = Math.max(duration, 1e-6);
+    this.draw();
+  }
+
+  // The marker nearest the pointer, within 4 px.
+  hover(ev) {
+    const r = this.canvas.getBoundingClientRect();
+    const x = ev.clientX - r.left;
+    let best = null, bestDx = 5;
+    for (const m of this.markers) {
+      const dx = Math.abs((m.t / this.duration) * r.width - x);
+      if (dx < bestDx) { best = m; bestDx = dx; }
+    }
+    if (!best) { this.tooltip.hidden = true; return; }
+    this.tooltip.hidden = false;
+    this.tooltip.textContent = `${best.t.toFixed(3)} s, pid ${best.pid}: ` + (best.kind === 'QUERY' ? best.text
+      : best.kind === 'CHECKPOINT_START' ? 'checkpoint starts' : `checkpoint done, ${best.value} buffers written`);
+    this.tooltip.style.left = `${Math.min(r.width - 320, Math.max(0, x - 40))}px`;
+  }
+
+  draw() {
+    const c = this.canvas;
+    const w = c.clientWidth, h = c.clientHeight;
+    if (c.width !== w * devicePixelRatio) { c.width = w * devicePixelRatio; c.height = h * devicePixelRatio; }
+    const g = c.getContext('2d');
+    g.setTransform(devicePixelRatio, 0, 0, devicePixelRatio, 0, 0);
+    const css = getComputedStyle(document.documentElement);
+    g.clearRect(0, 0, w, h);
+    g.fillStyle = css.getPropertyValue('--track');
+    g.fillRect(0, h / 2 - 3, w, 6);
+    g.fillStyle = css.getPropertyValue('--accent');
+    g.fillRect(0, h / 2 - 3, (this.t / this.duration) * w, 6);
+    for (const m of this.markers) {
+      const x = Math.round((m.t / this.duration) * w) + 0.5;
+      g.strokeStyle = m.kind === 'QUERY' ? css.getPropertyValue('--query') : css.getPropertyValue('--checkpoint');
+      g.lineWidth = m.kind === 'QUERY' ? 1 : 2;
+      g.beginPath(); g.moveTo(x, 2); g.lineTo(x, h - 2); g.stroke();
+    }
+    const x = (this.t / this.duration) * w;
+    g.fillStyle = css.getPropertyValue('--fg');
+    g.beginPath(); g.arc(x, h / 2, 6, 0, 2 * Math.PI); g.fill();
+  }
+}

@@ -1,0 +1,170 @@
+package io.pgbftrace.replay;
+
+import io.pgbftrace.report.Browser;
+import io.pgbftrace.report.GoldenSession;
+import io.pgbftrace.session.Event;
+import io.pgbftrace.session.EventKind;
+import io.pgbftrace.session.RecorderProcess;
+import io.pgbftrace.session.Relation;
+import io.pgbftrace.session.SessionMetadata;
+import io.pgbftrace.session.SessionWriter;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.chrome.ChromeDriver;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The replay page in real headless Chromium. */
+class ReplayBrowserTest {
+    @TempDir
+    Path tmp;
+
+    static Object js(ChromeDriver d, String script) {
+        return d.executeScript("return " + script);
+    }
+
+    static double num(ChromeDriver d, String script) {
+        return ((Number) js(d, script)).doubleValue();
+    }
+
+    static void await(String what, BooleanSupplier ok) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 15_000;
+        while (!ok.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    static void shot(ChromeDriver d, String name) throws Exception {
+        Path p = Path.of("target", name);
+        Files.createDirectories(p.getParent());
+        Files.write(p, d.getScreenshotAs(OutputType.BYTES));
+    }
+
+    @Test
+    void loadsListsPlaysSeeksAndChangesSpeed() throws Exception {
+        Browser.require();
+        try (ReplayServer server = ReplayServer.start(GoldenSession.write(tmp.resolve("golden"), true), "127.0.0.1",
+                0, 1, false, false)) {
+            ChromeDriver d = Browser.start(tmp.resolve("profile"), 1300, 900);
+            try {
+                d.get(server.url().toString());
+                await("the page", () -> "true".equals(js(d, "document.body.dataset.ready")));
+                await("the relations", () -> d.findElements(By.cssSelector("#tables input")).size() >= 1);
+                assertTrue(d.findElement(By.id("tables")).getText().contains("public.orders"));
+                assertTrue(d.findElement(By.id("indexes")).getText().contains("public.orders_pkey"));
+                assertFalse(d.findElement(By.id("tables")).getText().contains("pg_class"), "system hidden by default");
+                assertFalse(d.findElement(By.id("tables")).getText().contains("77777"), "its first event is at 8 s");
+                await("auto-selected cards", () -> d.findElements(By.cssSelector("#cards .card")).size() >= 2);
+
+                d.findElement(By.id("play")).click();
+                await("events played", () -> num(d, "window.pgbftrace.played") > 0);
+                double first = num(d, "window.pgbftrace.played");
+                await("the counter advancing", () -> num(d, "window.pgbftrace.played") > first);
+                assertEquals("Pause", d.findElement(By.id("play")).getText());
+
+                d.findElement(By.tagName("body")).sendKeys(" "); // pause, so the counter holds still
+                assertEquals("Play", d.findElement(By.id("play")).getText());
+                d.findElement(By.tagName("body")).sendKeys("5"); // jump to 50%
+                double t = num(d, "window.pgbftrace.t");
+                assertEquals(5.0, t, 1e-9, "seek to 50% of 10 s");
+                double playedAtSeek = num(d, "window.pgbftrace.played");
+
+                d.findElement(By.cssSelector("#presets button[data-speed='10']")).click();
+                assertEquals(10.0, num(d, "window.pgbftrace.speed"));
+                d.findElement(By.id("play")).click();
+                double before = num(d, "window.pgbftrace.t");
+                Thread.sleep(300);
+                double after = num(d, "window.pgbftrace.t");
+                assertTrue(after - before > 1.0 || after >= 9.99, "at 10x, 0.3 s moves > 1 s: " + before + " -> " + after);
+                await("the share link", () -> d.getCurrentUrl().contains("speed=10"));
+                await("the end", () -> num(d, "window.pgbftrace.t") >= 9.99);
+                // from 5 s on: 200 index hits, 20 writes, one catalog access and one of an unknown file
+                await("every event after the seek", () -> num(d, "window.pgbftrace.played") - playedAtSeek == 222);
+                await("a file that appears mid-session", () -> d.findElement(By.id("tables")).getText()
+                        .contains("relfilenode 16384/1663/77777"));
+                shot(d, "replay-screenshot.png");
+
+                // a share link restores time and speed
+                d.get(server.url() + "#t=3.002&speed=0.25");
+                d.navigate().refresh();
+                await("the page again", () -> "true".equals(js(d, "document.body.dataset.ready")));
+                assertEquals(0.25, num(d, "window.pgbftrace.speed"));
+                assertEquals(3.002, num(d, "window.pgbftrace.t"), 1e-6);
+                d.findElement(By.id("step")).click();
+                await("a step", () -> num(d, "window.pgbftrace.played") > 0);
+                assertTrue(num(d, "window.pgbftrace.t") > 3.002, "step moves to the next batch of events");
+                shot(d, "replay-misses.png");
+            } finally {
+                d.quit();
+            }
+        }
+    }
+
+    @Test
+    void followSeesEventsOfASessionStillBeingWritten() throws Exception {
+        Browser.require();
+        Path dir = tmp.resolve("live");
+        SessionMetadata m = new SessionMetadata();
+        m.title = "live";
+        m.source = "record";
+        m.state = "recording";
+        long pid = ProcessHandle.current().pid();
+        m.recorder.pid = pid;
+        m.recorder.processStartTicks = RecorderProcess.startTicks(pid);
+        m.startMonotonicNs = System.nanoTime();
+        try (SessionWriter w = SessionWriter.create(dir, m)) {
+            w.appendRelation(new Relation(5, "shop", 1663, 500, 500, "public", "live_t", "table", "permanent", null,
+                    null, 100L, false, false, m.startMonotonicNs, "start"));
+            w.append(Event.access(EventKind.HIT, System.nanoTime(), 9, 5, 1663, 500, 0, 0, false));
+            w.flush();
+            w.writeMetadata();
+            try (ReplayServer server = ReplayServer.start(dir, "127.0.0.1", 0, 1, true, false)) {
+                ChromeDriver d = Browser.start(tmp.resolve("profile"), 1300, 900);
+                try {
+                    d.get(server.url().toString());
+                    await("the page", () -> "true".equals(js(d, "document.body.dataset.ready")));
+                    assertTrue(d.findElement(By.id("live")).isDisplayed(), "LIVE badge");
+                    double playedBefore = num(d, "window.pgbftrace.played");
+                    boolean lateAdded = false;
+                    long until = System.currentTimeMillis() + 4000;
+                    int block = 1;
+                    while (System.currentTimeMillis() < until) {
+                        for (int i = 0; i < 20; i++) {
+                            w.append(Event.access(EventKind.HIT, System.nanoTime(), 9, 5, 1663, 500, 0, block++ % 100,
+                                    false));
+                        }
+                        if (!lateAdded && System.currentTimeMillis() > until - 2500) {
+                            // a table created while recording: catalog record, then its events
+                            w.appendRelation(new Relation(5, "shop", 1663, 600, 600, "public", "late_t", "table",
+                                    "permanent", null, null, 10L, false, false, System.nanoTime(), "lookup"));
+                            lateAdded = true;
+                        }
+                        if (lateAdded) {
+                            w.append(Event.access(EventKind.MISS, System.nanoTime(), 9, 5, 1663, 600, 0, block % 10,
+                                    false));
+                        }
+                        w.flush();
+                        Thread.sleep(200);
+                    }
+                    await("new events played live", () -> num(d, "window.pgbftrace.played") > playedBefore + 50);
+                    await("the new table listed", () -> d.findElement(By.id("tables")).getText().contains("public.late_t"));
+                    shot(d, "replay-follow.png");
+                } finally {
+                    d.quit();
+                }
+            }
+            w.finish("complete", "test", true);
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package io.pgbftrace.replay;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgbftrace.report.GoldenSession;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ReplayServerTest {
+    @TempDir
+    Path tmp;
+    ReplayServer server;
+    final ObjectMapper json = new ObjectMapper();
+
+    @BeforeEach
+    void start() {
+        server = ReplayServer.start(GoldenSession.write(tmp.resolve("golden"), true), "127.0.0.1", 0, 0.25,
+                false, false);
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    record Response(int status, String type, byte[] body) {
+        String text() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    Response get(String path) throws IOException {
+        return request("GET", path);
+    }
+
+    Response request(String method, String path) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + server.port() + path).toURL()
+                .openConnection();
+        c.setRequestMethod(method);
+        int status = c.getResponseCode();
+        try (InputStream in = status < 400 ? c.getInputStream() : c.getErrorStream()) {
+            return new Response(status, c.getContentType(), in == null ? new byte[0] : in.readAllBytes());
+        }
+    }
+
+    /** A raw request line, for paths an HTTP client would normalise. */
+    String raw(String path) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", server.port())) {
+            s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void sessionAndRelations() throws Exception {
+        JsonNode s = json.readTree(get("/api/session").body());
+        assertEquals(10.0, s.get("duration").asDouble(), 1e-9);
+        assertEquals(0.25, s.get("speed").asDouble());
+        assertTrue(s.get("ended").asBoolean());
+        assertFalse(s.get("live").asBoolean());
+        long deadline = System.currentTimeMillis() + 10_000;
+        JsonNode rels;
+        do {
+            rels = json.readTree(get("/api/relations").body()); // filled by the background pass
+        } while (rels.size() < 4 && System.currentTimeMillis() < deadline);
+        List<String> names = new java.util.ArrayList<>();
+        rels.forEach(r -> names.add(r.get("name").asText()));
+        assertTrue(names.containsAll(List.of("public.orders", "public.orders_pkey", "pg_catalog.pg_class",
+                "relfilenode 16384/1663/77777")), names.toString());
+        for (JsonNode r : rels) {
+            if (r.get("name").asText().equals("public.orders_pkey")) {
+                assertTrue(r.get("index").asBoolean());
+                assertEquals("public.orders", r.get("parent").asText());
+                assertEquals(1, r.get("cellBlocks").asInt());
+            }
+        }
+    }
+
+    @Test
+    void eventsComeAsAggregatedBinaryWindows() throws Exception {
+        Response r = get("/api/events?from=0&to=10&slices=10");
+        assertEquals(200, r.status());
+        assertEquals("application/octet-stream", r.type());
+        List<EventWindow.Record> records = EventWindow.decode(r.body());
+        long hits = records.stream().filter(x -> x.kind() == 0).mapToLong(EventWindow.Record::count).sum();
+        long misses = records.stream().filter(x -> x.kind() == 1).mapToLong(EventWindow.Record::count).sum();
+        long extendsCount = records.stream().filter(x -> x.kind() == 2).mapToLong(EventWindow.Record::count).sum();
+        long writes = records.stream().filter(x -> x.kind() == 4).mapToLong(EventWindow.Record::count).sum();
+        // 1,000 + 200 + pg_class 1 + the unknown file 1; the recorder's own access is hidden; READs are not sent
+        assertEquals(List.of(1202L, 50L, 10L, 20L), List.of(hits, misses, extendsCount, writes));
+        assertTrue(records.stream().filter(x -> x.kind() == 1).allMatch(x -> x.slice() == 3), "misses at 3.0 s");
+        for (int i = 1; i < records.size(); i++) {
+            assertTrue(records.get(i - 1).slice() <= records.get(i).slice(), "sorted by slice");
+        }
+        Response small = get("/api/events?from=1.0&to=1.01&slices=1");
+        assertEquals(10, EventWindow.decode(small.body()).stream().mapToLong(EventWindow.Record::count).sum(),
+                "orders' hits come 1 ms apart from 1 s on");
+    }
+
+    @Test
+    void markersCarryQueriesAndCheckpoints() throws Exception {
+        JsonNode m;
+        long deadline = System.currentTimeMillis() + 10_000;
+        do {
+            m = json.readTree(get("/api/markers").body());
+        } while (!m.get("ready").asBoolean() && System.currentTimeMillis() < deadline);
+        assertEquals(3, m.get("markers").size());
+        assertEquals("SELECT count(*) FROM orders WHERE note <> '<&>'", m.get("markers").get(0).get("text").asText());
+        assertEquals("CHECKPOINT_DONE", m.get("markers").get(2).get("kind").asText());
+    }
+
+    @Test
+    void thePageIsServedAndNothingElse() throws Exception {
+        Response index = get("/");
+        assertEquals(200, index.status());
+        assertTrue(index.text().contains("<script type=\"module\" src=\"/static/app.js\">"));
+        assertEquals(200, get("/static/grid.js").status());
+        assertEquals("text/javascript; charset=utf-8", get("/static/app.js").type());
+        assertEquals(404, get("/static/secret.txt").status());
+        assertEquals(404, get("/pom.xml").status());
+        assertTrue(raw("/static/../../pom.xml").startsWith("HTTP/1.1 400"), raw("/static/../../pom.xml"));
+        assertTrue(raw("/static/%2e%2e/%2e%2e/etc/passwd").startsWith("HTTP/1.1 400"));
+        assertEquals(405, request("POST", "/api/session").status());
+    }
+
+    @Test
+    void badRequestsGetA4xxAndOneLineOfJson() throws Exception {
+        String[][] cases = {
+                {"/api/events?from=abc&to=1", "400", "parameter from is not a number: abc"},
+                {"/api/events?to=1", "400", "missing parameter from"},
+                {"/api/events?from=5&to=2", "400", "from and to must be seconds with 0 <= from < to and to - from <= 3600"},
+                {"/api/events?from=-1&to=2", "400", "from and to must be seconds"},
+                {"/api/events?from=0&to=1&slices=100000", "400", "slices must be between 1 and 4096"},
+                {"/api/events?from=NaN&to=1", "400", "parameter from is not a number: NaN"},
+                {"/api/events?from=50&to=51", "416", "the window starts at 50.000 s, past the end of the session (10.000 s)"},
+                {"/api/nothing", "404", "no such path: /api/nothing"},
+        };
+        for (String[] c : cases) {
+            Response r = get(c[0]);
+            assertEquals(Integer.parseInt(c[1]), r.status(), c[0]);
+            assertEquals("application/json", r.type());
+            String error = json.readTree(r.body()).get("error").asText();
+            assertTrue(error.startsWith(c[2]), c[0] + ": " + error);
+            assertFalse(r.text().contains("\tat ") || r.text().contains("Exception"), r.text());
+        }
+    }
+
+    @Test
+    void aPortInUseIsOneClearLine() {
+        ReplayException e = assertThrows(ReplayException.class, () -> ReplayServer.start(
+                GoldenSession.write(tmp.resolve("g2"), true), "127.0.0.1", server.port(), 1, false, false));
+        assertEquals("port " + server.port() + " on 127.0.0.1 is in use; choose another with --port (0 picks a"
+                + " free one)", e.getMessage());
+    }
+}

@@ -1,5 +1,5 @@
 // The replay page: loads the session, plays its events onto one grid per relation, at any speed.
-import { getJSON, fetchWindow, recordTime } from './api.js';
+import { getJSON, fetchWindow, recordTime, sliceTime } from './api.js';
 import { RelationCard } from './grid.js';
 import { Timeline } from './timeline.js';
 
@@ -34,11 +34,13 @@ function setPlaying(p) {
   if (p) { $('paused-at').textContent = ''; state.lastFrame = performance.now(); }
 }
 
-// Drops fetched windows and clears the grids: after a seek or a speed change.
+// Drops fetched windows after a speed or selection change; they are fetched again from the first slice not
+// played yet (a slice is played whole, its records and its count together), so nothing is lost or counted twice.
 function dropAhead() {
+  const w = state.windows[0];
+  state.cursor = w ? w.from + w.nextSlice * (w.to - w.from) / w.slices : state.cursor;
   state.generation++;
   state.windows = [];
-  state.cursor = state.t;
   state.fetching = null;
 }
 
@@ -47,7 +49,9 @@ function seek(t) {
   for (const card of state.cards.values()) card.clear();
   state.nextMarker = state.markers.findIndex((m) => m.t >= state.t);
   if (state.nextMarker < 0) state.nextMarker = state.markers.length;
+  state.windows = [];
   dropAhead();
+  state.cursor = state.t;
   render(0);
 }
 
@@ -62,7 +66,7 @@ async function ensureWindows() {
   if (state.session.live) to = Math.min(to, end);
   if (to - from < 1e-6 || (!state.session.live && from >= end)) return;
   const gen = state.generation;
-  state.fetching = fetchWindow(from.toFixed(6), to.toFixed(6), FRAME_SLICES).then((w) => {
+  state.fetching = fetchWindow(from.toFixed(6), to.toFixed(6), FRAME_SLICES, [...state.selected]).then((w) => {
     if (gen !== state.generation) return;
     if (!w.pastEnd) state.windows.push(w);
     state.cursor = to;
@@ -74,24 +78,28 @@ async function ensureWindows() {
 function playUntil(t) {
   while (state.windows.length) {
     const w = state.windows[0];
+    while (w.nextSlice < w.slices && sliceTime(w, w.nextSlice) <= t) state.played += w.totals[w.nextSlice++];
     while (w.next < w.n && recordTime(w, w.next) <= t) {
       const i = w.next++;
-      state.played += w.count[i];
       const id = w.rel[i];
       state.touched.add(id);
       const card = state.cards.get(id);
       if (card) card.hit(w.kind[i], w.cell[i], w.count[i]);
     }
-    if (w.next < w.n || w.to > t) break;
+    if (w.next < w.n || w.nextSlice < w.slices || w.to > t) break;
     state.windows.shift();
   }
 }
 
 function stepOnce() {
   setPlaying(false);
-  const w = state.windows.find((x) => x.next < x.n);
-  if (!w) { ensureWindows(); return; }
-  const t = recordTime(w, w.next);
+  let t = null;
+  for (const w of state.windows) {
+    let k = w.nextSlice;
+    while (k < w.slices && w.totals[k] === 0) k++;
+    if (k < w.slices) { t = sliceTime(w, k); break; }
+  }
+  if (t == null) { ensureWindows(); return; }
   state.t = t;
   playUntil(t);
   render(0);
@@ -216,7 +224,10 @@ function select(id, on) {
     state.selected.delete(id);
     state.cards.get(id).remove();
     state.cards.delete(id);
+  } else {
+    return;
   }
+  dropAhead(); // the server sends cells of the selected relations only: fetch again from here
   $('empty').hidden = state.selected.size > 0;
 }
 

@@ -160,21 +160,34 @@ public final class BatchCodec {
         return n;
     }
 
-    /** Decodes a batch record (which starts with its type byte), handing each event to the sink in time order. */
-    public static void decode(byte[] record, Consumer<Event> sink) {
+    /**
+     * A sink for {@link #decodeRaw}: no object per event. {@code key} is called for each key of the batch before
+     * any event; events name keys by index.
+     */
+    public interface RawSink {
+        void key(int index, int db, int spc, int relfilenode, int fork, boolean local);
+
+        /**
+         * @param key   index of the event's key, or -1 for events without a relation
+         * @param text  QUERY text, else null
+         */
+        void event(EventKind kind, long timeNs, int pid, int key, long block, long value, String text);
+    }
+
+    /** Decodes a batch record without making an object per event (for hot paths: replay windows). */
+    public static void decodeRaw(byte[] record, RawSink sink) {
         if (record.length == 0 || record[0] != SessionFormat.RECORD_BATCH) {
             throw new SessionException("not an event batch");
         }
         VarInts.Reader in = new VarInts.Reader(record, 1);
         int nKeys = (int) in.readUnsigned();
-        Key[] keys = new Key[nKeys];
         for (int i = 0; i < nKeys; i++) {
-            keys[i] = new Key((int) in.readUnsigned(), (int) in.readUnsigned(), (int) in.readUnsigned(),
-                    in.readByte(), in.readByte() != 0);
+            sink.key(i, (int) in.readUnsigned(), (int) in.readUnsigned(), (int) in.readUnsigned(), in.readByte(),
+                    in.readByte() != 0);
         }
         int count = (int) in.readUnsigned();
         long time = in.readUnsigned();
-        in.readUnsigned(); // span of the batch, only needed by header()
+        in.readUnsigned();
         long[] lastBlock = new long[nKeys];
         Arrays.fill(lastBlock, -1);
         int pid = 0;
@@ -187,7 +200,7 @@ public final class BatchCodec {
                 pid = (int) in.readUnsigned();
             }
             long block = 0;
-            Key k = null;
+            int eventKey = -1;
             if (kind.hasRelation()) {
                 if ((head & SessionFormat.HEAD_SAME_KEY) == 0) {
                     key = (int) in.readUnsigned();
@@ -201,7 +214,7 @@ public final class BatchCodec {
                         ? lastBlock[key] + 1
                         : lastBlock[key] + in.readSigned();
                 lastBlock[key] = block;
-                k = keys[key];
+                eventKey = key;
             }
             long value = 0;
             String text = null;
@@ -211,10 +224,28 @@ public final class BatchCodec {
                 default -> {
                 }
             }
-            sink.accept(k == null
-                    ? new Event(kind, time, pid, 0, 0, 0, 0, 0, false, value, text)
-                    : new Event(kind, time, pid, k.db(), k.spc(), k.relfilenode(), k.fork(), block, k.local(),
-                    value, text));
+            sink.event(kind, time, pid, eventKey, block, value, text);
         }
     }
+
+    /** Decodes a batch record (which starts with its type byte), handing each event to the sink in time order. */
+    public static void decode(byte[] record, Consumer<Event> sink) {
+        List<Key> keys = new ArrayList<>();
+        decodeRaw(record, new RawSink() {
+            @Override
+            public void key(int index, int db, int spc, int relfilenode, int fork, boolean local) {
+                keys.add(new Key(db, spc, relfilenode, fork, local));
+            }
+
+            @Override
+            public void event(EventKind kind, long timeNs, int pid, int key, long block, long value, String text) {
+                Key k = key < 0 ? null : keys.get(key);
+                sink.accept(k == null
+                        ? new Event(kind, timeNs, pid, 0, 0, 0, 0, 0, false, value, text)
+                        : new Event(kind, timeNs, pid, k.db(), k.spc(), k.relfilenode(), k.fork(), block, k.local(),
+                        value, text));
+            }
+        });
+    }
+
 }

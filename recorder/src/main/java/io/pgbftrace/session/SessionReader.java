@@ -207,20 +207,22 @@ public final class SessionReader implements AutoCloseable {
         }
     }
 
-    /** Decodes the batch at a queue index found by {@link #scan}. */
-    public void readBatch(long queueIndex, java.util.function.Consumer<Event> sink) {
+    /** Decodes the batches at queue indexes found by {@link #scan}, in the order given, with one tailer. */
+    public void readBatches(long[] queueIndexes, BatchCodec.RawSink sink) {
         try (ExcerptTailer tailer = queue.createTailer()) {
-            if (!tailer.moveToIndex(queueIndex)) {
-                throw new SessionException("no record at index " + queueIndex);
-            }
-            byte[] record;
-            try (DocumentContext dc = tailer.readingDocument()) {
-                if (!dc.isPresent()) {
+            for (long queueIndex : queueIndexes) {
+                if (!tailer.moveToIndex(queueIndex)) {
                     throw new SessionException("no record at index " + queueIndex);
                 }
-                record = toArray(dc.wire().bytes());
+                byte[] record;
+                try (DocumentContext dc = tailer.readingDocument()) {
+                    if (!dc.isPresent()) {
+                        throw new SessionException("no record at index " + queueIndex);
+                    }
+                    record = toArray(dc.wire().bytes());
+                }
+                BatchCodec.decodeRaw(record, sink);
             }
-            BatchCodec.decode(record, sink);
         }
     }
 

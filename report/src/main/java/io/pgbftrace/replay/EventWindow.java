@@ -1,17 +1,24 @@
 package io.pgbftrace.replay;
 
+import io.pgbftrace.session.BatchCodec;
+import io.pgbftrace.session.EventKind;
+import io.pgbftrace.session.FileKey;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 
 /**
- * The events of a time window, aggregated for the page: per time slice, relation, kind and grid cell, a count.
- * Little-endian binary, read in the page with a DataView; layout (also in docs/replay.md):
+ * The events of a time window, aggregated for the page: per time slice, relation, kind and grid cell, a count;
+ * and per slice the number of all events (so the page counts events it does not draw). Little-endian binary,
+ * read in the page with a DataView; layout (also in docs/replay.md):
  * <pre>
  * "PGBW" u16 version=1 u16 0
  * f64 fromSeconds f64 toSeconds (from the session start)
  * u32 slices u32 records u32 events
+ * slices x u32 events in the slice
  * records x { u16 slice, u16 relation id, u8 kind (0 hit, 1 miss, 2 extend, 4 write), u8 0, u16 count, u32 cell }
  * </pre>
  * Records are sorted by slice. A count above 65535 is split over several records.
@@ -25,45 +32,86 @@ final class EventWindow {
     private EventWindow() {
     }
 
-    static byte[] encode(ReplayIndex index, double fromSeconds, double toSeconds, int slices) {
+    /**
+     * @param relations relation ids to send records for, or null for all (slice totals always count every event)
+     */
+    static byte[] encode(ReplayIndex index, double fromSeconds, double toSeconds, int slices, Set<Integer> relations) {
         long start = index.startNs();
         long from = start + (long) (fromSeconds * 1e9);
         long to = start + (long) (toSeconds * 1e9);
         long span = Math.max(1, to - from);
+        long[] totals = new long[slices];
         // slice << 48 | id << 32 | kind << 29 | cell  ->  count
-        Map<Long, long[]> cells = new HashMap<>();
-        long[] events = new long[1];
-        index.eventsIn(from, to, e -> {
-            int kind = switch (e.kind()) {
-                case HIT -> 0;
-                case MISS -> 1;
-                case EXTEND -> 2;
-                case WRITE -> 4;
-                default -> -1;
-            };
-            if (kind < 0) {
-                return;
+        LongIntMap cells = new LongIntMap(4096);
+        index.readBatches(index.batchesIn(from, to), new BatchCodec.RawSink() {
+            final List<FileKey> keys = new ArrayList<>();
+            int[] ids = new int[16];
+            long[] cellBlocks = new long[16];
+
+            @Override
+            public void key(int i, int db, int spc, int relfilenode, int fork, boolean local) {
+                if (i == 0) {
+                    keys.clear();
+                }
+                keys.add(new FileKey(db, spc, relfilenode));
+                if (i >= ids.length) {
+                    ids = java.util.Arrays.copyOf(ids, i * 2);
+                    cellBlocks = java.util.Arrays.copyOf(cellBlocks, i * 2);
+                }
+                ids[i] = -1; // resolved at its first event in the window
             }
-            ReplayIndex.Entry entry = index.resolve(e);
-            long cell = e.block() / entry.cellBlocks();
-            long slice = Math.min(slices - 1, (e.timeNs() - from) * slices / span);
-            long key = slice << 48 | (long) (entry.id & 0xFFFF) << 32 | (long) kind << 29 | (cell & 0x1FFFFFFF);
-            cells.computeIfAbsent(key, k -> new long[1])[0]++;
-            events[0]++;
+
+            @Override
+            public void event(EventKind kind, long timeNs, int pid, int key, long block, long value, String text) {
+                if (timeNs < from || timeNs >= to || index.hidden(pid)) {
+                    return;
+                }
+                int slice = (int) Math.min(slices - 1, (timeNs - from) * slices / span);
+                totals[slice]++;
+                int code = switch (kind) {
+                    case HIT -> 0;
+                    case MISS -> 1;
+                    case EXTEND -> 2;
+                    case WRITE -> 4;
+                    default -> -1;
+                };
+                if (code < 0) {
+                    return;
+                }
+                if (ids[key] < 0) {
+                    ReplayIndex.Entry e = index.resolve(keys.get(key), timeNs, block);
+                    ids[key] = e.id;
+                    cellBlocks[key] = e.cellBlocks();
+                }
+                if (relations != null && !relations.contains(ids[key])) {
+                    return;
+                }
+                long cell = block / cellBlocks[key];
+                cells.add((long) slice << 48 | (long) (ids[key] & 0xFFFF) << 32 | (long) code << 29
+                        | (cell & 0x1FFFFFFF), 1);
+            }
         });
-        long[] keys = cells.keySet().stream().mapToLong(Long::longValue).sorted().toArray();
+        long[] keys = cells.sortedKeys();
         int records = 0;
         for (long k : keys) {
-            records += (int) ((cells.get(k)[0] + 65534) / 65535);
+            records += (cells.get(k) + 65534) / 65535;
         }
-        ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES + records * RECORD_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        long events = 0;
+        for (long t : totals) {
+            events += t;
+        }
+        ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES + slices * 4 + records * RECORD_BYTES)
+                .order(ByteOrder.LITTLE_ENDIAN);
         b.put(MAGIC).putShort((short) VERSION).putShort((short) 0);
         b.putDouble(fromSeconds).putDouble(toSeconds);
-        b.putInt(slices).putInt(records).putInt((int) Math.min(Integer.MAX_VALUE, events[0]));
+        b.putInt(slices).putInt(records).putInt((int) Math.min(Integer.MAX_VALUE, events));
+        for (long t : totals) {
+            b.putInt((int) Math.min(Integer.MAX_VALUE, t));
+        }
         for (long k : keys) {
-            long n = cells.get(k)[0];
+            int n = cells.get(k);
             while (n > 0) {
-                int part = (int) Math.min(65535, n);
+                int part = Math.min(65535, n);
                 b.putShort((short) (k >>> 48)).putShort((short) (k >>> 32)).put((byte) ((k >>> 29) & 7)).put((byte) 0)
                         .putShort((short) part).putInt((int) (k & 0x1FFFFFFF));
                 n -= part;
@@ -76,12 +124,14 @@ final class EventWindow {
     record Record(int slice, int relation, int kind, int count, long cell) {
     }
 
-    static java.util.List<Record> decode(byte[] bytes) {
+    static List<Record> decode(byte[] bytes) {
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        b.position(4 + 2 + 2 + 8 + 8 + 4);
+        b.position(4 + 2 + 2 + 8 + 8);
+        int slices = b.getInt();
         int records = b.getInt();
         b.getInt();
-        java.util.List<Record> out = new java.util.ArrayList<>();
+        b.position(b.position() + slices * 4);
+        List<Record> out = new ArrayList<>();
         for (int i = 0; i < records; i++) {
             int slice = Short.toUnsignedInt(b.getShort());
             int rel = Short.toUnsignedInt(b.getShort());
@@ -92,5 +142,10 @@ final class EventWindow {
             out.add(new Record(slice, rel, kind, count, cell));
         }
         return out;
+    }
+
+    /** For tests: the events of the window, all kinds. */
+    static long events(byte[] bytes) {
+        return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getInt(32);
     }
 }

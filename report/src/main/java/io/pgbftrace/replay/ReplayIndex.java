@@ -2,7 +2,6 @@ package io.pgbftrace.replay;
 
 import io.pgbftrace.session.BatchCodec;
 import io.pgbftrace.session.Catalog;
-import io.pgbftrace.session.Event;
 import io.pgbftrace.session.EventKind;
 import io.pgbftrace.session.FileKey;
 import io.pgbftrace.session.Relation;
@@ -14,8 +13,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * A session opened for replay: a time index of its batches (from their headers only, so opening is quick
@@ -59,7 +56,7 @@ final class ReplayIndex implements AutoCloseable {
     }
 
     private final SessionReader reader;
-    private final Set<Integer> hidden;
+    private final int[] hidden;
     private final Catalog catalog = new Catalog();
     private final List<Entry> entries = new ArrayList<>();
     private final Map<Object, Entry> byIdentity = new HashMap<>();
@@ -79,7 +76,8 @@ final class ReplayIndex implements AutoCloseable {
 
     ReplayIndex(SessionReader reader, boolean includeRecorder) {
         this.reader = reader;
-        this.hidden = includeRecorder ? Set.of() : Set.copyOf(reader.metadata().recorder.backendPids);
+        this.hidden = includeRecorder ? new int[0]
+                : reader.metadata().recorder.backendPids.stream().mapToInt(Integer::intValue).sorted().toArray();
         refresh();
     }
 
@@ -136,10 +134,12 @@ final class ReplayIndex implements AutoCloseable {
         });
     }
 
-    /** The entry an event belongs to, registering files no catalog record names (yet). */
-    synchronized Entry resolve(Event e) {
-        FileKey key = e.fileKey();
-        Relation r = catalog.resolve(key, e.timeNs());
+    /**
+     * The entry a file belongs to at a time, registering files no catalog record names (yet); notes that events
+     * named it, from {@code timeNs} on, up to block {@code maxBlock}.
+     */
+    synchronized Entry resolve(FileKey key, long timeNs, long maxBlock) {
+        Relation r = catalog.resolve(key, timeNs);
         Entry entry;
         if (r != null) {
             entry = entry(List.of(r.db(), r.oid()));
@@ -150,11 +150,9 @@ final class ReplayIndex implements AutoCloseable {
                 return f;
             });
         }
-        entry.appearsAtNs = Math.min(entry.appearsAtNs, e.timeNs());
+        entry.appearsAtNs = Math.min(entry.appearsAtNs, timeNs);
         entry.touched = true;
-        if (e.kind().isAccess() || e.kind() == EventKind.WRITE) {
-            entry.maxBlock = Math.max(entry.maxBlock, e.block());
-        }
+        entry.maxBlock = Math.max(entry.maxBlock, maxBlock);
         return entry;
     }
 
@@ -162,8 +160,8 @@ final class ReplayIndex implements AutoCloseable {
         return new ArrayList<>(entries);
     }
 
-    boolean hidden(Event e) {
-        return hidden.contains(e.pid());
+    boolean hidden(int pid) {
+        return hidden.length > 0 && Arrays.binarySearch(hidden, pid) >= 0;
     }
 
     /** Start of the session (its wall-clock anchor), in monotonic ns. */
@@ -192,40 +190,39 @@ final class ReplayIndex implements AutoCloseable {
         return events;
     }
 
-    /** Decodes every batch that may hold events in [fromNs, toNs), in order, handing over those in the window. */
-    void eventsIn(long fromNs, long toNs, Consumer<Event> sink) {
-        long[] indexes;
-        synchronized (this) {
-            // prefixMaxLast is non-decreasing: the first batch that can reach fromNs
-            int lo = 0;
-            int hi = batches;
-            while (lo < hi) {
-                int mid = (lo + hi) >>> 1;
-                if (prefixMaxLast[mid] < fromNs) {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
+    /** Queue indexes of the batches that may hold events in [fromNs, toNs), in order. */
+    synchronized long[] batchesIn(long fromNs, long toNs) {
+        // prefixMaxLast is non-decreasing: the first batch that can reach fromNs
+        int lo = 0;
+        int hi = batches;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (prefixMaxLast[mid] < fromNs) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
             }
-            List<Long> picked = new ArrayList<>();
-            for (int i = lo; i < batches; i++) {
-                if (first[i] < toNs && last[i] >= fromNs) {
-                    picked.add(queueIndex[i]);
+        }
+        long[] picked = new long[16];
+        int n = 0;
+        for (int i = lo; i < batches; i++) {
+            if (first[i] < toNs && last[i] >= fromNs) {
+                if (n == picked.length) {
+                    picked = Arrays.copyOf(picked, n * 2);
                 }
-                // batches are almost in time order (per-CPU buffers reorder a little): stop well past the window
-                if (first[i] >= toNs && i + 8 < batches && first[i + 8] >= toNs) {
-                    break;
-                }
+                picked[n++] = queueIndex[i];
             }
-            indexes = picked.stream().mapToLong(Long::longValue).toArray();
+            // batches are almost in time order (per-CPU buffers reorder a little): stop well past the window
+            if (first[i] >= toNs && i + 8 < batches && first[i + 8] >= toNs) {
+                break;
+            }
         }
-        for (long q : indexes) {
-            reader.readBatch(q, e -> {
-                if (e.timeNs() >= fromNs && e.timeNs() < toNs && !hidden(e)) {
-                    sink.accept(e);
-                }
-            });
-        }
+        return Arrays.copyOf(picked, n);
+    }
+
+    /** Decodes batches with one tailer. */
+    void readBatches(long[] queueIndexes, BatchCodec.RawSink sink) {
+        reader.readBatches(queueIndexes, sink);
     }
 
     /**
@@ -234,32 +231,60 @@ final class ReplayIndex implements AutoCloseable {
      */
     void scanMarkers() {
         while (true) {
-            long q;
+            long[] chunk;
             synchronized (this) {
-                if (markerScanBatches >= batches) {
+                int from = (int) markerScanBatches;
+                if (from >= batches) {
                     break;
                 }
-                q = queueIndex[(int) markerScanBatches];
+                chunk = Arrays.copyOfRange(queueIndex, from, Math.min(batches, from + 64));
             }
-            reader.readBatch(q, e -> {
-                if (hidden(e)) {
-                    return;
-                }
-                if (e.kind().hasRelation()) {
-                    resolve(e);
-                } else {
-                    synchronized (this) {
-                        if (markers.size() < MAX_MARKERS) {
-                            markers.add(new Marker(e.timeNs(), e.kind(), e.pid(), e.text(), e.value()));
-                        } else {
-                            markersDropped++;
-                        }
-                    }
-                }
-            });
-            markerScanBatches++;
+            for (long q : chunk) {
+                scanBatch(q);
+                markerScanBatches++;
+            }
         }
         markerScanDone = true;
+    }
+
+    /** One batch of the background pass: its files (once each) and its markers. */
+    private void scanBatch(long q) {
+        List<FileKey> keys = new ArrayList<>();
+        List<long[]> seen = new ArrayList<>(); // per key: first time, max block
+        readBatches(new long[]{q}, new BatchCodec.RawSink() {
+            @Override
+            public void key(int index, int db, int spc, int relfilenode, int fork, boolean local) {
+                keys.add(new FileKey(db, spc, relfilenode));
+                seen.add(new long[]{Long.MAX_VALUE, -1});
+            }
+
+            @Override
+            public void event(EventKind kind, long timeNs, int pid, int key, long block, long value, String text) {
+                if (hidden(pid)) {
+                    return;
+                }
+                if (key >= 0) {
+                    long[] k = seen.get(key);
+                    k[0] = Math.min(k[0], timeNs);
+                    if (kind != EventKind.READ) {
+                        k[1] = Math.max(k[1], block);
+                    }
+                    return;
+                }
+                synchronized (ReplayIndex.this) {
+                    if (markers.size() < MAX_MARKERS) {
+                        markers.add(new Marker(timeNs, kind, pid, text, value));
+                    } else {
+                        markersDropped++;
+                    }
+                }
+            }
+        });
+        for (int i = 0; i < keys.size(); i++) {
+            if (seen.get(i)[0] != Long.MAX_VALUE) {
+                resolve(keys.get(i), seen.get(i)[0], seen.get(i)[1]);
+            }
+        }
     }
 
     /** Markers found so far (sorted by time), and whether the pass is done. */

@@ -178,7 +178,22 @@ public final class ReplayServer implements AutoCloseable {
             throw new BadRequest(416, String.format(java.util.Locale.ROOT,
                     "the window starts at %.3f s, past the end of the session (%.3f s)", from, end));
         }
-        byte[] body = EventWindow.encode(index, from, to, slices);
+        java.util.Set<Integer> relations = null;
+        String rels = q.get("rels");
+        if (rels != null) {
+            relations = new java.util.HashSet<>();
+            for (String id : rels.split(",")) {
+                if (id.isBlank()) {
+                    continue;
+                }
+                try {
+                    relations.add(Integer.parseInt(id.trim()));
+                } catch (NumberFormatException e) {
+                    throw new BadRequest(400, "rels must be relation ids separated by commas, not " + abbreviate(rels));
+                }
+            }
+        }
+        byte[] body = EventWindow.encode(index, from, to, slices, relations);
         send(ex, 200, "application/octet-stream", body);
     }
 

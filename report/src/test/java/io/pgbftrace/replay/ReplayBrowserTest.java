@@ -89,8 +89,8 @@ class ReplayBrowserTest {
                 assertTrue(after - before > 1.0 || after >= 9.99, "at 10x, 0.3 s moves > 1 s: " + before + " -> " + after);
                 await("the share link", () -> d.getCurrentUrl().contains("speed=10"));
                 await("the end", () -> num(d, "window.pgbftrace.t") >= 9.99);
-                // from 5 s on: 200 index hits, 20 writes, one catalog access and one of an unknown file
-                await("every event after the seek", () -> num(d, "window.pgbftrace.played") - playedAtSeek == 222);
+                // from 5 s on: 200 index hits, 20 writes, 2 checkpoint markers, one catalog access, one unknown file
+                await("every event after the seek", () -> num(d, "window.pgbftrace.played") - playedAtSeek == 224);
                 await("a file that appears mid-session", () -> d.findElement(By.id("tables")).getText()
                         .contains("relfilenode 16384/1663/77777"));
                 shot(d, "replay-screenshot.png");

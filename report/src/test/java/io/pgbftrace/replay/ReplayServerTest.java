@@ -109,6 +109,11 @@ class ReplayServerTest {
         for (int i = 1; i < records.size(); i++) {
             assertTrue(records.get(i - 1).slice() <= records.get(i).slice(), "sorted by slice");
         }
+        assertEquals(1202 + 50 + 10 + 20 + 50 + 3, EventWindow.events(r.body()),
+                "slice totals count every event: accesses, writes, the 50 kernel reads and 3 markers");
+        Response only = get("/api/events?from=0&to=10&slices=10&rels=1");
+        assertTrue(EventWindow.decode(only.body()).stream().allMatch(x -> x.relation() == 1));
+        assertEquals(EventWindow.events(r.body()), EventWindow.events(only.body()));
         Response small = get("/api/events?from=1.0&to=1.01&slices=1");
         assertEquals(10, EventWindow.decode(small.body()).stream().mapToLong(EventWindow.Record::count).sum(),
                 "orders' hits come 1 ms apart from 1 s on");
@@ -151,6 +156,7 @@ class ReplayServerTest {
                 {"/api/events?from=NaN&to=1", "400", "parameter from is not a number: NaN"},
                 {"/api/events?from=50&to=51", "416", "the window starts at 50.000 s, past the end of the session (10.000 s)"},
                 {"/api/nothing", "404", "no such path: /api/nothing"},
+                {"/api/events?from=0&to=1&rels=a,b", "400", "rels must be relation ids separated by commas"},
         };
         for (String[] c : cases) {
             Response r = get(c[0]);

@@ -146,12 +146,14 @@ function render(dt) {
   revealRelations();
 }
 
-// The latest query of each backend that has one at or before t.
+// The latest query of each backend that has one at or before t: a binary search, then a short walk back.
 function renderQueries() {
+  const ms = state.markers;
+  let lo = 0, hi = ms.length;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (ms[mid].t <= state.t) lo = mid + 1; else hi = mid; }
   const latest = new Map();
-  for (const m of state.markers) {
-    if (m.t > state.t) break;
-    if (m.kind === 'QUERY') latest.set(m.pid, m);
+  for (let i = lo - 1; i >= 0 && i >= lo - 2000 && latest.size < 8; i--) {
+    if (ms[i].kind === 'QUERY' && !latest.has(ms[i].pid)) latest.set(ms[i].pid, ms[i]);
   }
   const key = [...latest.values()].map((m) => m.pid + '@' + m.t).join();
   if (key === state.queriesKey) return;

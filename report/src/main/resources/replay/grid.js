@@ -41,8 +41,10 @@ export class RelationCard {
     this.active = new Set();
     this.image = new ImageData(cols, rows);
     this.painted = false;
-    this.canvas.width = cols * px;
-    this.canvas.height = rows * px;
+    // dense grids: one canvas pixel per cell, scaled up by CSS (no copy per frame); small ones: drawn with gaps
+    this.native = px < 5;
+    this.canvas.width = this.native ? cols : cols * px;
+    this.canvas.height = this.native ? rows : rows * px;
     this.canvas.style.width = `${cols * px}px`;
     this.canvas.style.height = `${rows * px}px`;
     const size = rel.sizeBlocks == null ? `${rel.blocks.toLocaleString()} blocks seen` : `${rel.sizeBlocks.toLocaleString()} blocks`;
@@ -107,6 +109,10 @@ export class RelationCard {
         if (!alive) this.active.delete(c);
       }
       this.dirty = false;
+      if (this.native) {
+        this.ctx.putImageData(this.image, 0, 0);
+        return;
+      }
       const tmp = this.tmp || (this.tmp = document.createElement('canvas'));
       tmp.width = this.cols; tmp.height = this.rows;
       tmp.getContext('2d').putImageData(this.image, 0, 0);

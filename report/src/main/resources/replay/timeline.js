@@ -20,12 +20,40 @@ export class Timeline {
     canvas.addEventListener('pointerleave', () => { this.tooltip.hidden = true; });
   }
 
-  setMarkers(markers) { this.markers = markers; this.draw(); }
+  setMarkers(markers) { this.markers = markers; this.layer = null; this.draw(); }
 
   set(t, duration) {
+    const d = Math.max(duration, 1e-6);
+    if (d !== this.duration) this.layer = null;
     this.t = t;
-    this.duration = Math.max(duration, 1e-6);
+    this.duration = d;
     this.draw();
+  }
+
+  // The markers, drawn once per change into a canvas of their own: there may be thousands.
+  markerLayer(w, h, css) {
+    if (this.layer && this.layer.width === w * devicePixelRatio && this.layer.dark === css.getPropertyValue('--query')) {
+      return this.layer;
+    }
+    const layer = document.createElement('canvas');
+    layer.width = w * devicePixelRatio;
+    layer.height = h * devicePixelRatio;
+    layer.dark = css.getPropertyValue('--query');
+    const g = layer.getContext('2d');
+    g.setTransform(devicePixelRatio, 0, 0, devicePixelRatio, 0, 0);
+    for (const kind of ['QUERY', 'CHECKPOINT']) {
+      g.strokeStyle = kind === 'QUERY' ? css.getPropertyValue('--query') : css.getPropertyValue('--checkpoint');
+      g.lineWidth = kind === 'QUERY' ? 1 : 2;
+      g.beginPath();
+      for (const m of this.markers) {
+        if ((m.kind === 'QUERY') !== (kind === 'QUERY')) continue;
+        const x = Math.round((m.t / this.duration) * w) + 0.5;
+        g.moveTo(x, 2); g.lineTo(x, h - 2);
+      }
+      g.stroke();
+    }
+    this.layer = layer;
+    return layer;
   }
 
   // The marker nearest the pointer, within 4 px.
@@ -56,12 +84,7 @@ export class Timeline {
     g.fillRect(0, h / 2 - 3, w, 6);
     g.fillStyle = css.getPropertyValue('--accent');
     g.fillRect(0, h / 2 - 3, (this.t / this.duration) * w, 6);
-    for (const m of this.markers) {
-      const x = Math.round((m.t / this.duration) * w) + 0.5;
-      g.strokeStyle = m.kind === 'QUERY' ? css.getPropertyValue('--query') : css.getPropertyValue('--checkpoint');
-      g.lineWidth = m.kind === 'QUERY' ? 1 : 2;
-      g.beginPath(); g.moveTo(x, 2); g.lineTo(x, h - 2); g.stroke();
-    }
+    g.drawImage(this.markerLayer(w, h, css), 0, 0, w, h);
     const x = (this.t / this.duration) * w;
     g.fillStyle = css.getPropertyValue('--fg');
     g.beginPath(); g.arc(x, h / 2, 6, 0, 2 * Math.PI); g.fill();

@@ -16,10 +16,11 @@ import java.util.Map;
         description = "See what PostgreSQL's shared buffers do: record every buffer access of a running server"
                 + " with bpftrace, then inspect the session.",
         subcommands = {RecordCommand.class, ImportCommand.class, InfoCommand.class, ReportCommand.class,
-                ReplayCommand.class,
+                ReplayCommand.class, DemoCommand.class,
                 CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
-        footer = {"  sudo ./pgbftrace record -h /var/run/postgresql -d shop --out session1 --duration 30s",
+        footer = {"  sudo ./pgbftrace demo                    # start here: records a tour on a throwaway cluster",
+                "  sudo ./pgbftrace record -h /var/run/postgresql -d shop --out session1 --duration 30s",
                 "  ./pgbftrace info session1",
                 "  ./pgbftrace report session1 -o report.html",
                 "  ./pgbftrace replay session1 --speed 0.25 --open",

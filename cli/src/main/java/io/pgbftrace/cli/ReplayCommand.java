@@ -1,5 +1,6 @@
 package io.pgbftrace.cli;
 
+import io.pgbftrace.capture.Preflight;
 import io.pgbftrace.capture.StopControl;
 import io.pgbftrace.replay.ReplayException;
 import io.pgbftrace.replay.ReplayServer;
@@ -95,15 +96,14 @@ public final class ReplayCommand implements Callable<Integer>, Main.NeedsEnv {
 
     private void openBrowser(String url) {
         for (String opener : new String[]{"xdg-open", "sensible-browser", "x-www-browser"}) {
-            for (String dir : env.getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-                if (Path.of(dir, opener).toFile().canExecute()) {
-                    try {
-                        new ProcessBuilder(Path.of(dir, opener).toString(), url).redirectErrorStream(true)
-                                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-                        return;
-                    } catch (IOException e) {
-                        break;
-                    }
+            var found = Preflight.findOnPath(opener, env);
+            if (found.isPresent()) {
+                try {
+                    new ProcessBuilder(found.get().toString(), url).redirectErrorStream(true)
+                            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                    return;
+                } catch (IOException e) {
+                    break;
                 }
             }
         }

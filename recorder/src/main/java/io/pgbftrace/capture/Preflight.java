@@ -106,7 +106,8 @@ public final class Preflight {
                 "bpftrace not found on PATH; install it with: apt-get install bpftrace"));
     }
 
-    static Optional<Path> findOnPath(String program, Map<String, String> env) {
+    /** An executable on PATH. */
+    public static Optional<Path> findOnPath(String program, Map<String, String> env) {
         String path = env.getOrDefault("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         for (String dir : path.split(File.pathSeparator)) {
             Path p = Path.of(dir.isEmpty() ? "." : dir, program);

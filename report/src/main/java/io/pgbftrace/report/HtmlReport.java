@@ -37,6 +37,12 @@ public final class HtmlReport {
     static final int MAX_HEATMAPS = 60;
     static final int MAX_TIMELINE_QUERIES = 400;
 
+    /** Busiest first; ties broken by name and identity so that the same session gives the same report. */
+    private static final Comparator<RelationData> BY_ACCESSES = Comparator
+            .comparingLong((RelationData d) -> d.stats.accesses()).reversed()
+            .thenComparing(d -> d.stats.displayName())
+            .thenComparing(HtmlReport::anchor);
+
     private HtmlReport() {
     }
 
@@ -160,8 +166,7 @@ public final class HtmlReport {
                 : FileSystems.getDefault().getPathMatcher("glob:" + options.relations());
         List<RelationData> shown = all.stream()
                 .filter(d -> glob == null || glob.matches(Path.of(d.stats.displayName())))
-                .sorted(Comparator.comparingLong((RelationData d) -> d.stats.accesses()).reversed()
-                        .thenComparing(d -> d.stats.displayName()))
+                .sorted(BY_ACCESSES)
                 .toList();
         long totalAccesses = shown.stream().mapToLong(d -> d.stats.accesses()).sum();
 
@@ -177,7 +182,7 @@ public final class HtmlReport {
         if (options.includeSystem()) {
             heatmapOrder.addAll(system);
         }
-        heatmapOrder.sort(Comparator.comparingLong((RelationData d) -> d.stats.accesses()).reversed());
+        heatmapOrder.sort(BY_ACCESSES);
         Map<RelationData, Map<String, Object>> sections = sections(heatmapOrder, data, options);
 
         v.put("userRows", grouped(user, totalAccesses, sections));

@@ -1,0 +1,11 @@
+package io.pgbftrace.cli;
+
+/** Lets tests in other packages use {@link Prerequisites}. */
+public final class PrerequisitesAccess {
+    private PrerequisitesAccess() {
+    }
+
+    public static void requireTracing() {
+        Prerequisites.requireTracing();
+    }
+}

@@ -9,6 +9,7 @@ import io.pgbftrace.demo.Scenario;
 import io.pgbftrace.demo.ThrowawayCluster;
 import io.pgbftrace.replay.ReplayServer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -20,7 +21,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +38,7 @@ import java.util.concurrent.TimeUnit;
                 "  sudo pgbftrace demo --scenario seqscan-ring --out ring",
                 "  sudo pgbftrace demo --scenario my-scenario.sql --keep-cluster",
                 "  pgbftrace demo --list"})
-public final class DemoCommand implements Callable<Integer>, Main.NeedsEnv {
+public final class DemoCommand extends EnvAware implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
@@ -63,15 +63,8 @@ public final class DemoCommand implements Callable<Integer>, Main.NeedsEnv {
     @Option(names = "--list", description = "List the bundled scenarios and exit.")
     boolean list;
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
-
-    private Map<String, String> env;
-
-    @Override
-    public void env(Map<String, String> env) {
-        this.env = env;
-    }
+    @Mixin
+    HelpMixin help;
 
     @Override
     public Integer call() throws Exception {

@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code pgbftrace import}: build a session from saved bpftrace output. */
@@ -26,7 +25,7 @@ import java.util.concurrent.Callable;
         footer = {"  pgbftrace import trace.txt --out session2",
                 "  pgbftrace import old.txt --format pgbftrace --catalog db -h /var/run/postgresql -d shop --out s3",
                 "  pgbftrace import old.txt --format pgbftrace --catalog catalog.json --out s4 --spacing 10ms"})
-public final class ImportCommand implements Callable<Integer>, Main.NeedsEnv {
+public final class ImportCommand extends EnvAware implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
@@ -61,15 +60,8 @@ public final class ImportCommand implements Callable<Integer>, Main.NeedsEnv {
     @Mixin
     ConnectionMixin connection;
 
-    @Option(names = "--help", usageHelp = true, description = "Show this help and exit.")
-    boolean help;
-
-    private Map<String, String> env;
-
-    @Override
-    public void env(Map<String, String> env) {
-        this.env = env;
-    }
+    @Mixin
+    HelpMixin help;
 
     @Override
     public Integer call() {

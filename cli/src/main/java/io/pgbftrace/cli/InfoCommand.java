@@ -2,6 +2,7 @@ package io.pgbftrace.cli;
 
 import io.pgbftrace.session.SessionInfo;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -37,8 +38,8 @@ public final class InfoCommand implements Callable<Integer> {
             description = "Count the events of the recorder's own backends (catalog look-ups), hidden by default.")
     boolean includeRecorder;
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
+    @Mixin
+    HelpMixin help;
 
     @Override
     public Integer call() {

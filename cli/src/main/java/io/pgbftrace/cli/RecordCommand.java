@@ -13,7 +13,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code pgbftrace record}: trace a running cluster into a session. */
@@ -27,7 +26,7 @@ import java.util.concurrent.Callable;
                 "  sudo pgbftrace record -h /var/run/postgresql -p 5432 -U postgres -d shop --out s2 --duration 30s",
                 "  sudo PGHOST=/tmp PGDATABASE=shop pgbftrace record --out s3 --max-events 1000000 \\",
                 "       --title 'Seq scan through the ring buffer'"})
-public final class RecordCommand implements Callable<Integer>, Main.NeedsEnv {
+public final class RecordCommand extends EnvAware implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
@@ -67,15 +66,8 @@ public final class RecordCommand implements Callable<Integer>, Main.NeedsEnv {
                     + " events are lost.")
     int bufferPages;
 
-    @Option(names = "--help", usageHelp = true, description = "Show this help and exit.")
-    boolean help;
-
-    private Map<String, String> env;
-
-    @Override
-    public void env(Map<String, String> env) {
-        this.env = env;
-    }
+    @Mixin
+    HelpMixin help;
 
     @Override
     public Integer call() {

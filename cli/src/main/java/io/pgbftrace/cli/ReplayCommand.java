@@ -5,6 +5,7 @@ import io.pgbftrace.capture.StopControl;
 import io.pgbftrace.replay.ReplayException;
 import io.pgbftrace.replay.ReplayServer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -13,7 +14,6 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code pgbftrace replay}: watch a session in the browser. */
@@ -26,7 +26,7 @@ import java.util.concurrent.Callable;
                 "  pgbftrace replay session1 --port 8080 --open",
                 "  pgbftrace replay live1 --follow          # while 'pgbftrace record --out live1' runs",
                 "  pgbftrace replay session1 --bind 0.0.0.0 --port 8080   # reachable from other machines"})
-public final class ReplayCommand implements Callable<Integer>, Main.NeedsEnv {
+public final class ReplayCommand extends EnvAware implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
@@ -55,15 +55,8 @@ public final class ReplayCommand implements Callable<Integer>, Main.NeedsEnv {
             description = "Show the events of the recorder's own backends (catalog look-ups), hidden by default.")
     boolean includeRecorder;
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
-
-    private Map<String, String> env;
-
-    @Override
-    public void env(Map<String, String> env) {
-        this.env = env;
-    }
+    @Mixin
+    HelpMixin help;
 
     @Override
     public Integer call() throws InterruptedException {

@@ -4,6 +4,7 @@ import io.pgbftrace.report.HtmlReport;
 import io.pgbftrace.report.ReportException;
 import io.pgbftrace.report.ReportOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -62,8 +63,8 @@ public final class ReportCommand implements Callable<Integer> {
             description = "Show the events of the recorder's own backends (catalog look-ups), hidden by default.")
     boolean includeRecorder;
 
-    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
-    boolean help;
+    @Mixin
+    HelpMixin help;
 
     @Override
     public Integer call() {

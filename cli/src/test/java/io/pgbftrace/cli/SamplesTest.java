@@ -14,7 +14,11 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -54,6 +58,7 @@ class SamplesTest {
     void loadsInInfoReportAndReplay(String name) throws Exception {
         Path dir = SAMPLES.resolve(name);
         Path session = dir.resolve("session");
+        Map<Path, String> before = digests(session);
         String scenario = Files.readString(dir.resolve("scenario.sql"));
         assertEquals(Demo.bundledText(name), scenario, "the jar carries the sample's scenario");
         Scenario parsed = Scenario.parse(name, scenario);
@@ -87,5 +92,17 @@ class SamplesTest {
             } while (rels.isEmpty() && System.currentTimeMillis() < deadline);
             assertFalse(rels.isEmpty(), "the replay lists relations");
         }
+        assertEquals(before, digests(session), "reading a session never changes its files");
+    }
+
+    static Map<Path, String> digests(Path dir) throws Exception {
+        Map<Path, String> out = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) {
+                out.put(dir.relativize(p), HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                        .digest(Files.readAllBytes(p))));
+            }
+        }
+        return out;
     }
 }

@@ -44,7 +44,9 @@ public final class SessionReader implements AutoCloseable {
         }
         ChronicleQueue queue;
         try {
-            queue = SessionWriter.openQueue(queueDir, !Files.isWritable(queueDir));
+            // read-only: reading never changes a session (not even Chronicle's metadata file), and a reader
+            // still sees what a recorder appends
+            queue = SessionWriter.openQueue(queueDir, true);
         } catch (RuntimeException e) {
             throw new SessionException("cannot open the events of " + dir + ": " + e.getMessage(), e);
         }

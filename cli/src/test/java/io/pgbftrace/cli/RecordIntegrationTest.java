@@ -191,6 +191,57 @@ class RecordIntegrationTest {
     }
 
     @Test
+    void onlyTheConnectedClusterIsTracedAndMaxEventsStopsTheRecording() throws Exception {
+        try (TestCluster other = TestCluster.start()) {
+            try (Connection c = other.connect("postgres"); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE other_t AS SELECT generate_series(1, 20000) AS a");
+            }
+            Path session = tmp.resolve("isolated");
+            try (ToolProcess rec = startRecording(session, tmp.resolve("isolated.log"), "--max-events", "3000")) {
+                int otherPid;
+                try (Connection c = other.connect("postgres"); Statement st = c.createStatement()) {
+                    ResultSet rs = st.executeQuery("SELECT pg_backend_pid()");
+                    rs.next();
+                    otherPid = rs.getInt(1);
+                    st.execute("SELECT count(*) FROM other_t"); // same binary, another postmaster: not traced
+                }
+                sql("postgres", "SELECT count(*) FROM big_t"); // more than 3,000 events: the recording stops itself
+                assertTrue(rec.process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "stopped by --max-events");
+                assertEquals(0, rec.process.exitValue(), rec.output());
+                JsonNode s = infoJson(session).get("session");
+                assertEquals("--max-events 3000 reached", s.get("stopReason").asText());
+                assertEquals(3000, s.get("eventCounts").get("total").asLong() + s.get("recorderEventsHidden").asLong());
+                try (SessionReader r = SessionReader.open(session)) {
+                    List<Integer> pids = new ArrayList<>();
+                    r.read(e -> pids.add(e.pid()));
+                    assertFalse(pids.contains(otherPid), "events of the other cluster's backend");
+                    assertTrue(r.relations().stream().noneMatch(x -> x.name().equals("other_t")));
+                }
+            }
+        }
+    }
+
+    @Test
+    void importTakesItsCatalogFromALiveServer() throws Exception {
+        Path raw = tmp.resolve("raw.txt");
+        long relfilenode;
+        try (Connection c = cluster.connect("postgres"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pg_relation_filenode('pre_t')")) {
+            rs.next();
+            relfilenode = rs.getLong(1);
+        }
+        Files.writeString(raw, String.format("%08x%08x%08x%n%08x%08x%08x%n", relfilenode, 0, 1, relfilenode, 1, 0));
+        List<String> args = new ArrayList<>(List.of("import", raw.toString(), "--format", "pgbftrace", "--catalog", "db",
+                "--out", tmp.resolve("imported").toString()));
+        args.addAll(cluster.connectionArgs("postgres"));
+        Cli r = Cli.run(args.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        JsonNode pre = row(infoJson(tmp.resolve("imported")), "postgres", "public.pre_t");
+        assertEquals(1, pre.get("hits").asLong());
+        assertEquals(1, pre.get("misses").asLong());
+    }
+
+    @Test
     void aBinaryWithoutProbesIsRefusedBeforeAnythingIsWritten() {
         Path session = tmp.resolve("noprobes");
         java.util.List<String> args = new ArrayList<>(List.of("record", "--out", session.toString(),

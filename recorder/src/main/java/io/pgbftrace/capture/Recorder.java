@@ -108,7 +108,7 @@ public final class Recorder {
             }
             m.recorder.backendPids = new ArrayList<>(recorderBackends);
             writer.writeMetadata();
-            return record(bpftrace, writer, catalog, script);
+            return record(bpftrace, writer, catalog);
         } catch (SQLException e) {
             throw new CaptureException("catalog query failed: " + ConnectionSettings.oneLine(e.getMessage()), e);
         } finally {
@@ -150,8 +150,7 @@ public final class Recorder {
         return m;
     }
 
-    private Summary record(Path bpftrace, SessionWriter writer, CatalogTracker catalog,
-                           BpftraceScript.Script script) throws SQLException {
+    private Summary record(Path bpftrace, SessionWriter writer, CatalogTracker catalog) {
         SessionMetadata m = writer.metadata();
         Process process = launch(bpftrace, writer.dir().resolve(SessionFormat.SCRIPT_FILE));
         Thread stderrReader = daemon("pgbftrace-bpftrace-stderr", () -> drainStderr(process));
@@ -198,11 +197,15 @@ public final class Recorder {
         for (Relation r : catalog.drainResolved()) {
             writer.appendRelation(r);
         }
-        List<Relation> end = catalog.snapshotAll("end");
-        for (Relation r : end) {
-            if (seen.contains(r.fileKey())) {
-                writer.appendRelation(r);
+        try {
+            for (Relation r : catalog.snapshotAll("end")) {
+                if (seen.contains(r.fileKey())) {
+                    writer.appendRelation(r);
+                }
             }
+        } catch (SQLException | RuntimeException e) {
+            // the server may be gone (that may be why we stopped): the events are recorded, finish the session
+            m.notes.add("the catalog snapshot at the end failed: " + ConnectionSettings.oneLine(e.getMessage()));
         }
         List<FileKey> unresolved = catalog.unresolved();
         if (!unresolved.isEmpty()) {

@@ -1,6 +1,6 @@
 package io.pgbftrace.cli;
 
-import io.pgbftrace.capture.CaptureException;
+import io.pgbftrace.session.PgbftraceException;
 import io.pgbftrace.capture.Preflight;
 import io.pgbftrace.capture.StapsdtNotes;
 import io.pgbftrace.capture.StopControl;
@@ -79,7 +79,7 @@ public final class DemoCommand extends EnvAware implements Callable<Integer> {
         try {
             s = Demo.load(scenario);
         } catch (Scenario.FormatException e) {
-            throw new UserException(ExitCodes.USAGE, e.getMessage());
+            throw PgbftraceException.usage(e.getMessage());
         }
         Path dir = out != null ? out : Path.of("demo-" + s.name());
         PrintStream err = new PrintStream(new WriterOutputStream(spec.commandLine().getErr()), true);
@@ -150,7 +150,7 @@ public final class DemoCommand extends EnvAware implements Callable<Integer> {
     private int fallback(Scenario s, String why, PrintStream err) throws InterruptedException {
         Optional<Path> sample = DemoResources.sample(s.name(), env);
         if (sample.isEmpty()) {
-            throw new CaptureException("cannot trace here: " + why + "; and there is no bundled sample of '"
+            throw new PgbftraceException("cannot trace here: " + why + "; and there is no bundled sample of '"
                     + s.name() + "' to replay instead");
         }
         err.println("pgbftrace demo: cannot trace here: " + why);

@@ -1,5 +1,6 @@
 package io.pgbftrace.cli;
 
+import io.pgbftrace.session.PgbftraceException;
 import io.pgbftrace.capture.Importer;
 import io.pgbftrace.session.Relation;
 import picocli.CommandLine.Command;
@@ -67,7 +68,7 @@ public final class ImportCommand extends EnvAware implements Callable<Integer> {
     public Integer call() {
         String f = format.toLowerCase(Locale.ROOT);
         if (!f.equals(Importer.FORMAT_RAW) && !f.equals(Importer.FORMAT_PGBFTRACE)) {
-            throw new UserException(ExitCodes.USAGE, "--format must be raw or pgbftrace, not " + format);
+            throw PgbftraceException.usage("--format must be raw or pgbftrace, not " + format);
         }
         List<Relation> relations = catalog == null ? List.of()
                 : catalog.equals("db") ? Importer.catalogFromDatabase(connection.settings(env))

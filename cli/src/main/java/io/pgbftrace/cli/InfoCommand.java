@@ -1,5 +1,6 @@
 package io.pgbftrace.cli;
 
+import io.pgbftrace.session.PgbftraceException;
 import io.pgbftrace.session.SessionInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,8 +46,12 @@ public final class InfoCommand implements Callable<Integer> {
     public Integer call() {
         SessionInfo info = SessionInfo.load(session, includeRecorder);
         var out = spec.commandLine().getOut();
-        out.print(json ? info.toJson() : info.toText(system));
+        out.print(json ? info.toJson() : InfoText.render(info, system));
         out.flush();
+        if (info.damage().isPresent()) {
+            // everything before the damage was shown; the exit code says the session is not whole
+            throw new PgbftraceException(session + " is damaged: " + info.damage().get());
+        }
         return ExitCodes.OK;
     }
 }

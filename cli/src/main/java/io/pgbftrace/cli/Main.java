@@ -1,7 +1,6 @@
 package io.pgbftrace.cli;
 
-import io.pgbftrace.capture.CaptureException;
-import io.pgbftrace.session.SessionException;
+import io.pgbftrace.session.PgbftraceException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -55,6 +54,7 @@ public final class Main implements Runnable {
         String[] rest = Arrays.stream(args).filter(a -> !a.equals("--stacktrace")).toArray(String[]::new);
         CommandLine cl = new CommandLine(new Main(), new EnvFactory(env));
         cl.setUsageHelpWidth(110);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, a) -> {
@@ -65,26 +65,29 @@ public final class Main implements Runnable {
             return ExitCodes.USAGE;
         });
         cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
-            int code;
-            String message;
-            if (ex instanceof CaptureException ce) {
-                code = ce.isUsage() ? ExitCodes.USAGE : ExitCodes.FAILED;
-                message = ce.getMessage();
-            } else if (ex instanceof SessionException || ex instanceof UserException) {
-                code = ex instanceof UserException ue ? ue.exitCode() : ExitCodes.FAILED;
-                message = ex.getMessage();
+            PrintWriter e = c.getErr();
+            if (ex instanceof PgbftraceException pe) {
+                e.println(name(c) + ": " + oneLine(pe.getMessage()));
+                if (pe.isUsage()) {
+                    // a mistake in what was typed: show how it is typed (JDK jfr's UserSyntaxException does too)
+                    e.println("Usage: " + c.getHelp().synopsis(0).trim());
+                }
             } else {
-                code = ExitCodes.FAILED;
-                message = "internal error: " + ex + (stacktrace ? "" : " (add --stacktrace for details)");
+                e.println(name(c) + ": internal error: " + oneLine(String.valueOf(ex))
+                        + (stacktrace ? "" : " (add --stacktrace for details)"));
             }
-            c.getErr().println(name(c) + ": " + message);
             if (stacktrace) {
-                ex.printStackTrace(c.getErr());
+                ex.printStackTrace(e);
             }
-            c.getErr().flush();
-            return code;
+            e.flush();
+            return ex instanceof PgbftraceException pe && pe.isUsage() ? ExitCodes.USAGE : ExitCodes.FAILED;
         });
         return cl.execute(rest);
+    }
+
+    /** Messages reach a terminal: no control characters (escape codes, carriage returns) and one line. */
+    static String oneLine(String s) {
+        return s == null ? "" : s.replaceAll("[\\p{Cntrl}&&[^\t]]+", " ").strip();
     }
 
     private static String name(CommandLine c) {

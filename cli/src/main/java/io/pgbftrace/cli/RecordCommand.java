@@ -1,5 +1,6 @@
 package io.pgbftrace.cli;
 
+import io.pgbftrace.session.PgbftraceException;
 import io.pgbftrace.capture.Recorder;
 import io.pgbftrace.capture.RecordOptions;
 import io.pgbftrace.capture.StopControl;
@@ -73,13 +74,13 @@ public final class RecordCommand extends EnvAware implements Callable<Integer> {
     public Integer call() {
         String method = outcomeMethod.toLowerCase(Locale.ROOT);
         if (!method.equals("auto") && !method.equals("pairing")) {
-            throw new UserException(ExitCodes.USAGE, "--outcome-method must be auto or pairing, not " + outcomeMethod);
+            throw PgbftraceException.usage("--outcome-method must be auto or pairing, not " + outcomeMethod);
         }
         if (maxEvents != null && maxEvents <= 0) {
-            throw new UserException(ExitCodes.USAGE, "--max-events must be a positive number");
+            throw PgbftraceException.usage("--max-events must be a positive number");
         }
         if (bufferPages <= 0 || Integer.bitCount(bufferPages) != 1) {
-            throw new UserException(ExitCodes.USAGE, "--buffer-pages must be a power of two, e.g. 1024");
+            throw PgbftraceException.usage("--buffer-pages must be a power of two, e.g. 1024");
         }
         RecordOptions options = new RecordOptions(out, force, connection.settings(env), postgresBin, duration,
                 maxEvents, title, description, method.equals("pairing"), bufferPages, env,

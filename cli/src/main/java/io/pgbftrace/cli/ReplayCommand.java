@@ -2,7 +2,7 @@ package io.pgbftrace.cli;
 
 import io.pgbftrace.capture.Preflight;
 import io.pgbftrace.capture.StopControl;
-import io.pgbftrace.replay.ReplayException;
+import io.pgbftrace.session.PgbftraceException;
 import io.pgbftrace.replay.ReplayServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -61,19 +61,14 @@ public final class ReplayCommand extends EnvAware implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         if (!(speed >= 0.01 && speed <= 1000)) {
-            throw new UserException(ExitCodes.USAGE, "--speed must be between 0.01 and 1000, not " + speed);
+            throw PgbftraceException.usage("--speed must be between 0.01 and 1000, not " + speed);
         }
         if (port < 0 || port > 65535) {
-            throw new UserException(ExitCodes.USAGE, "--port must be between 0 and 65535, not " + port);
+            throw PgbftraceException.usage("--port must be between 0 and 65535, not " + port);
         }
         StopControl stop = new StopControl();
         stop.stopOnSignals();
-        ReplayServer server;
-        try {
-            server = ReplayServer.start(session, bind, port, speed, follow, includeRecorder);
-        } catch (ReplayException e) {
-            throw new UserException(ExitCodes.FAILED, e.getMessage());
-        }
+        ReplayServer server = ReplayServer.start(session, bind, port, speed, follow, includeRecorder);
         try (server) {
             var out = spec.commandLine().getOut();
             out.printf(Locale.ROOT, "replaying %s at %s%s; Ctrl-C stops%n", session, server.url(),

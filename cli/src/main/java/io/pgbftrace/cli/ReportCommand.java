@@ -1,8 +1,9 @@
 package io.pgbftrace.cli;
 
 import io.pgbftrace.report.HtmlReport;
-import io.pgbftrace.report.ReportException;
+import io.pgbftrace.session.PgbftraceException;
 import io.pgbftrace.report.ReportOptions;
+import io.pgbftrace.session.OutputFile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,7 +33,8 @@ public final class ReportCommand implements Callable<Integer> {
     Path session;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE",
-            description = "The HTML file to write (default: SESSION's name + .html in this folder).")
+            description = "The HTML file to write, or - for standard output (default: SESSION's name + .html in"
+                    + " this folder). Only a new or regular file outside any session is ever replaced.")
     Path output;
 
     @Option(names = "--relations", paramLabel = "GLOB",
@@ -52,9 +54,12 @@ public final class ReportCommand implements Callable<Integer> {
             description = "Time bins of each heatmap (default: ${DEFAULT-VALUE}; block rows: half as many).")
     int bins;
 
+    /** Colour scales of the heatmaps. */
+    enum Scale { log, linear }
+
     @Option(names = "--scale", paramLabel = "log|linear", defaultValue = "log",
             description = "Colour scale of the heatmaps (default: ${DEFAULT-VALUE}).")
-    String scale;
+    Scale scale;
 
     @Option(names = "--title", description = "A title for the report (default: the session's).")
     String title;
@@ -68,35 +73,33 @@ public final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String s = scale.toLowerCase(Locale.ROOT);
-        if (!s.equals("log") && !s.equals("linear")) {
-            throw new UserException(ExitCodes.USAGE, "--scale must be log or linear, not " + scale);
-        }
         if (bins < 4 || bins > 2000) {
-            throw new UserException(ExitCodes.USAGE, "--bins must be between 4 and 2000, not " + bins);
+            throw PgbftraceException.usage("--bins must be between 4 and 2000, not " + bins);
         }
-        if ((from != null && from < 0) || (to != null && to <= 0) || (from != null && to != null && to <= from)) {
-            throw new UserException(ExitCodes.USAGE, "--from and --to must be seconds with 0 <= from < to");
+        if ((from != null && !(from >= 0 && Double.isFinite(from))) || (to != null && !(to > 0 && Double.isFinite(to)))
+                || (from != null && to != null && to <= from)) {
+            throw PgbftraceException.usage("--from and --to must be seconds with 0 <= from < to");
         }
+        HtmlReport.relationFilter(relations); // a bad glob is a usage error before any reading
         Path out = output != null ? output
                 : Path.of(session.toAbsolutePath().normalize().getFileName() + ".html");
         ReportOptions options = new ReportOptions(session, relations, includeSystem, from, to, bins,
-                s.equals("log"), title, includeRecorder);
+                scale == Scale.log, title, includeRecorder);
         var err = spec.commandLine().getErr();
         long started = System.nanoTime();
-        try {
-            HtmlReport.Result r = HtmlReport.write(options, out, events -> {
-                if (System.nanoTime() - started > 1_500_000_000L) {
-                    err.printf(Locale.ROOT, "pgbftrace report: %,d events read...%n", events);
-                    err.flush();
-                }
-            });
-            spec.commandLine().getOut().printf(Locale.ROOT,
-                    "wrote %s (%,d bytes): %,d events, %d relations, %d heatmaps, in %.1f s%n", r.output(),
-                    r.bytes(), r.events(), r.relations(), r.heatmaps(), (System.nanoTime() - started) / 1e9);
-        } catch (ReportException e) {
-            throw new UserException(e.isUsage() ? ExitCodes.USAGE : ExitCodes.FAILED, e.getMessage());
-        }
+        HtmlReport.Result r = HtmlReport.write(options, out, new WriterOutputStream(spec.commandLine().getOut()),
+                events -> {
+                    if (System.nanoTime() - started > 1_500_000_000L) {
+                        err.printf(Locale.ROOT, "pgbftrace report: %,d events read...%n", events);
+                        err.flush();
+                    }
+                });
+        // with -o - the HTML owns standard output: the summary goes to standard error
+        var summary = OutputFile.isStdout(out) ? err : spec.commandLine().getOut();
+        summary.printf(Locale.ROOT, "wrote %s (%s): %s, %s, %s, in %.1f s%n",
+                OutputFile.isStdout(out) ? "standard output" : out, Words.count(r.bytes(), "byte"),
+                Words.count(r.events(), "event"), Words.count(r.relations(), "relation"),
+                Words.count(r.heatmaps(), "heatmap"), (System.nanoTime() - started) / 1e9);
         return ExitCodes.OK;
     }
 }

@@ -1,6 +1,6 @@
 package io.pgbftrace.demo;
 
-import io.pgbftrace.capture.CaptureException;
+import io.pgbftrace.session.PgbftraceException;
 import io.pgbftrace.capture.Preflight;
 import io.pgbftrace.capture.RecordOptions;
 import io.pgbftrace.capture.Recorder;
@@ -49,7 +49,7 @@ public final class Demo {
         Path file = Path.of(nameOrPath);
         if (nameOrPath.endsWith(".sql") || Files.isRegularFile(file)) {
             if (!Files.isRegularFile(file)) {
-                throw CaptureException.usage("scenario file " + nameOrPath + " does not exist");
+                throw PgbftraceException.usage("scenario file " + nameOrPath + " does not exist");
             }
             try {
                 String name = file.getFileName().toString().replaceAll("\\.sql$", "");
@@ -58,7 +58,7 @@ public final class Demo {
                 }
                 return Scenario.parse(name.toLowerCase(java.util.Locale.ROOT), Files.readString(file));
             } catch (IOException e) {
-                throw new CaptureException("cannot read scenario file " + nameOrPath + ": " + e.getMessage(), e);
+                throw new PgbftraceException("cannot read scenario file " + nameOrPath + ": " + e.getMessage(), e);
             }
         }
         return Scenario.parse(nameOrPath, bundledText(nameOrPath));
@@ -67,12 +67,12 @@ public final class Demo {
     public static String bundledText(String name) {
         try (InputStream in = Demo.class.getResourceAsStream("/scenarios/" + name + "/scenario.sql")) {
             if (in == null) {
-                throw CaptureException.usage("no scenario named '" + name + "'; choose one of "
+                throw PgbftraceException.usage("no scenario named '" + name + "'; choose one of "
                         + String.join(", ", SCENARIOS) + ", or give a scenario file (docs/scenarios.md)");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new CaptureException("cannot read scenario " + name + ": " + e.getMessage(), e);
+            throw new PgbftraceException("cannot read scenario " + name + ": " + e.getMessage(), e);
         }
     }
 
@@ -131,7 +131,7 @@ public final class Demo {
             if (!recorder.isAlive() || System.currentTimeMillis() > deadline) {
                 stop.stop("demo could not start recording");
                 recorder.join();
-                throw failure.get() != null ? failure.get() : new CaptureException("the recorder did not start");
+                throw failure.get() != null ? failure.get() : new PgbftraceException("the recorder did not start");
             }
             Thread.sleep(100);
         }
@@ -177,12 +177,12 @@ public final class Demo {
                 try {
                     st.execute(step.sql().replace("${scratch}", scratch.toString()));
                 } catch (SQLException e) {
-                    throw new CaptureException("the scenario's " + section + " SQL failed at line " + step.line()
+                    throw new PgbftraceException("the scenario's " + section + " SQL failed at line " + step.line()
                             + ": " + e.getMessage().lines().findFirst().orElse(""), e);
                 }
             }
         } catch (SQLException e) {
-            throw new CaptureException("cannot run the scenario: " + e.getMessage(), e);
+            throw new PgbftraceException("cannot run the scenario: " + e.getMessage(), e);
         }
     }
 

@@ -1,6 +1,6 @@
 package io.pgbftrace.demo;
 
-import io.pgbftrace.capture.CaptureException;
+import io.pgbftrace.session.PgbftraceException;
 import io.pgbftrace.capture.ConnectionSettings;
 
 import java.io.IOException;
@@ -66,7 +66,7 @@ public final class ThrowawayCluster implements AutoCloseable {
         try {
             postgres = root.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres");
         } catch (IOException e) {
-            throw new CaptureException("there is no 'postgres' OS user to run the demo cluster as (initdb refuses"
+            throw new PgbftraceException("there is no 'postgres' OS user to run the demo cluster as (initdb refuses"
                     + " root); install PostgreSQL's server package, which creates it");
         }
         Files.setOwner(root, postgres);
@@ -108,12 +108,12 @@ public final class ThrowawayCluster implements AutoCloseable {
         try {
             if (!p.waitFor(180, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 String log = Files.exists(root.resolve("server.log")) ? Files.readString(root.resolve("server.log")) : "";
-                throw new CaptureException(program + " failed for the throwaway cluster in " + root + ": "
+                throw new PgbftraceException(program + " failed for the throwaway cluster in " + root + ": "
                         + lastLine(out.isEmpty() ? log : out));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CaptureException("interrupted while running " + program);
+            throw new PgbftraceException("interrupted while running " + program);
         }
     }
 

@@ -67,7 +67,7 @@ final class ReplayIndex implements AutoCloseable {
     private long[] last = new long[256];
     private long[] prefixMaxLast = new long[256];
     private int batches;
-    private long lastRecord = -1;
+    private long next;
     private long events;
     private boolean ended;
     private long markersDropped;
@@ -87,9 +87,9 @@ final class ReplayIndex implements AutoCloseable {
 
     /** Reads what was appended since the last call. */
     synchronized void refresh() {
-        lastRecord = reader.scan(lastRecord, new SessionReader.ScanVisitor() {
+        next = reader.scan(next, new SessionReader.ScanVisitor() {
             @Override
-            public void batch(long index, BatchCodec.Header h) {
+            public void batch(long position, BatchCodec.Header h) {
                 if (batches == queueIndex.length) {
                     int n = batches * 2;
                     queueIndex = Arrays.copyOf(queueIndex, n);
@@ -97,7 +97,7 @@ final class ReplayIndex implements AutoCloseable {
                     last = Arrays.copyOf(last, n);
                     prefixMaxLast = Arrays.copyOf(prefixMaxLast, n);
                 }
-                queueIndex[batches] = index;
+                queueIndex[batches] = position;
                 first[batches] = h.firstTimeNs();
                 last[batches] = h.lastTimeNs();
                 prefixMaxLast[batches] = batches == 0 ? h.lastTimeNs() : Math.max(prefixMaxLast[batches - 1],

@@ -1,5 +1,6 @@
 package io.pgbftrace.replay;
 
+import io.pgbftrace.session.PgbftraceException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -72,11 +73,11 @@ public final class ReplayServer implements AutoCloseable {
             http = HttpServer.create(new InetSocketAddress(bind, port), 64);
         } catch (BindException e) {
             index.close();
-            throw new ReplayException("port " + port + " on " + bind + " is in use; choose another with --port"
+            throw new PgbftraceException("port " + port + " on " + bind + " is in use; choose another with --port"
                     + " (0 picks a free one)", e);
         } catch (IOException | IllegalArgumentException e) {
             index.close();
-            throw new ReplayException("cannot listen on " + bind + ":" + port + ": " + e.getMessage(), e);
+            throw new PgbftraceException("cannot listen on " + bind + ":" + port + ": " + e.getMessage(), e);
         }
         ReplayServer s = new ReplayServer(index, http, speed, follow);
         s.loadAssets();
@@ -98,12 +99,12 @@ public final class ReplayServer implements AutoCloseable {
         for (String name : ASSETS.keySet()) {
             try (InputStream in = ReplayServer.class.getResourceAsStream("/replay/" + name)) {
                 if (in == null) {
-                    throw new ReplayException("the replay page file replay/" + name + " is missing from the build",
+                    throw new PgbftraceException("the replay page file replay/" + name + " is missing from the build",
                             null);
                 }
                 assets.put(name, in.readAllBytes());
             } catch (IOException e) {
-                throw new ReplayException("cannot read replay/" + name + ": " + e.getMessage(), e);
+                throw new PgbftraceException("cannot read replay/" + name + ": " + e.getMessage(), e);
             }
         }
     }

@@ -1,6 +1,8 @@
 package io.pgbftrace.report;
 
+import io.pgbftrace.session.PgbftraceException;
 import io.pgbftrace.session.EventKind;
+import io.pgbftrace.session.OutputFile;
 import io.pgbftrace.session.Relation;
 import io.pgbftrace.session.SessionMetadata;
 import io.pgbftrace.session.SessionReader;
@@ -11,11 +13,10 @@ import org.thymeleaf.templatemode.TemplateMode;
 import org.thymeleaf.templateresolver.ClassLoaderTemplateResolver;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.FileSystems;
 import java.nio.file.PathMatcher;
 import java.util.ArrayList;
@@ -50,10 +51,14 @@ public final class HtmlReport {
     public record Result(Path output, long bytes, int relations, int heatmaps, long events) {
     }
 
-    /** Reads the session once and writes the report. */
-    public static Result write(ReportOptions options, Path output, LongConsumer progress) {
-        checkOutput(output);
-        String html;
+    /**
+     * Reads the session once and writes the report to a file ({@link OutputFile}: whole or not at all, never
+     * anything but a regular file outside any session), or to {@code stdout} when the output is "-".
+     */
+    public static Result write(ReportOptions options, Path output, OutputStream stdout, LongConsumer progress) {
+        if (!OutputFile.isStdout(output)) {
+            OutputFile.check(output, "-o"); // before reading a large session
+        }
         ReportData data;
         List<RelationData> relations;
         try (SessionReader reader = SessionReader.open(options.session())) {
@@ -62,30 +67,36 @@ public final class HtmlReport {
             relations = data.relations();
         }
         Model model = model(options, data, relations);
-        html = render(model.values);
-        Path tmp = output.resolveSibling(output.getFileName() + ".tmp");
-        try {
-            Files.writeString(tmp, html, StandardCharsets.UTF_8);
-            Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AccessDeniedException e) {
-            throw new ReportException("cannot write " + output + ": permission denied; choose another -o", false);
-        } catch (IOException e) {
-            throw new ReportException("cannot write " + output + ": " + e.getMessage(), false);
+        byte[] html = render(model.values).getBytes(StandardCharsets.UTF_8);
+        if (OutputFile.isStdout(output)) {
+            try {
+                stdout.write(html);
+                stdout.flush();
+            } catch (IOException e) {
+                throw new PgbftraceException("cannot write the report to standard output: " + e.getMessage(), e);
+            }
+        } else {
+            OutputFile.write(output, "-o", out -> out.write(html));
         }
         long events = data.counts.values().stream().mapToLong(Long::longValue).sum();
-        return new Result(output, html.getBytes(StandardCharsets.UTF_8).length, model.rows, model.heatmaps, events);
+        return new Result(output, html.length, model.rows, model.heatmaps, events);
     }
 
-    private static void checkOutput(Path output) {
-        Path parent = output.toAbsolutePath().getParent();
-        if (Files.isDirectory(output)) {
-            throw new ReportException("-o " + output + " is a folder; give a file name such as report.html", true);
+    /** Writes the report to a file. */
+    public static Result write(ReportOptions options, Path output, LongConsumer progress) {
+        return write(options, output, OutputStream.nullOutputStream(), progress);
+    }
+
+    /** The --relations glob on schema.name, or null for all; a malformed glob is a usage error. */
+    public static PathMatcher relationFilter(String glob) {
+        if (glob == null) {
+            return null;
         }
-        if (parent == null || !Files.isDirectory(parent)) {
-            throw new ReportException("-o " + output + ": folder " + parent + " does not exist", true);
-        }
-        if (!Files.isWritable(parent)) {
-            throw new ReportException("cannot write " + output + ": folder " + parent + " is not writable", false);
+        try {
+            return FileSystems.getDefault().getPathMatcher("glob:" + glob);
+        } catch (IllegalArgumentException e) { // PatternSyntaxException among them
+            throw PgbftraceException.usage("--relations " + glob + " is not a valid glob (" + e.getMessage()
+                    .lines().findFirst().orElse("") + "); e.g. 'public.order*'");
         }
     }
 
@@ -102,8 +113,8 @@ public final class HtmlReport {
         try {
             return engine.process(TEMPLATE, ctx);
         } catch (TemplateInputException e) {
-            throw new ReportException("the report template templates/" + TEMPLATE + ".html is missing from the"
-                    + " build: " + e.getMessage(), false);
+            throw new PgbftraceException("the report template templates/" + TEMPLATE + ".html is missing from the"
+                    + " build: " + e.getMessage());
         }
     }
 
@@ -162,8 +173,7 @@ public final class HtmlReport {
         v.put("markerNote", shownQueries < queries ? String.format(Locale.ROOT,
                 "%,d of %,d queries are marked on the timeline.", shownQueries, queries) : null);
 
-        PathMatcher glob = options.relations() == null ? null
-                : FileSystems.getDefault().getPathMatcher("glob:" + options.relations());
+        PathMatcher glob = relationFilter(options.relations());
         List<RelationData> shown = all.stream()
                 .filter(d -> glob == null || glob.matches(Path.of(d.stats.displayName())))
                 .sorted(BY_ACCESSES)

@@ -121,7 +121,7 @@ class ReplayBrowserTest {
         m.state = "recording";
         long pid = ProcessHandle.current().pid();
         m.recorder.pid = pid;
-        m.recorder.processStartTicks = RecorderProcess.startTicks(pid);
+        m.recorder.processStart = RecorderProcess.startOf(pid);
         m.startMonotonicNs = System.nanoTime();
         try (SessionWriter w = SessionWriter.create(dir, m)) {
             w.appendRelation(new Relation(5, "shop", 1663, 500, 500, "public", "live_t", "table", "permanent", null,

@@ -1,5 +1,6 @@
 package io.pgbftrace.replay;
 
+import io.pgbftrace.session.PgbftraceException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgbftrace.report.GoldenSession;
@@ -170,7 +171,7 @@ class ReplayServerTest {
 
     @Test
     void aPortInUseIsOneClearLine() {
-        ReplayException e = assertThrows(ReplayException.class, () -> ReplayServer.start(
+        PgbftraceException e = assertThrows(PgbftraceException.class, () -> ReplayServer.start(
                 GoldenSession.write(tmp.resolve("g2"), true), "127.0.0.1", server.port(), 1, false, false));
         assertEquals("port " + server.port() + " on 127.0.0.1 is in use; choose another with --port (0 picks a"
                 + " free one)", e.getMessage());

@@ -1,0 +1,177 @@
+package io.pgbftrace.capture;
+
+import io.pgbftrace.session.PgbftraceException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Generates the bpftrace script for one postgres binary and one postmaster, from the binary's stapsdt notes.
+ * The output protocol (one line per event) is what {@link TraceLineParser} reads; docs/session-format.md lists it.
+ */
+public final class BpftraceScript {
+    /** The outcome of an access is read from the 7th and 8th probe arguments at each site. */
+    public static final String METHOD_ARGUMENTS = "stapsdt-arguments";
+    /** The outcome is inferred: extend when read__start asked for P_NEW, miss when a kernel read came between. */
+    public static final String METHOD_PAIRING = "kernel-read-pairing";
+    /** Ends a QUERY line: query text may hold newlines, so the parser joins lines until it sees this. */
+    public static final char RECORD_END = '\u001e';
+
+    static final String[] REQUIRED_PROBES = {"buffer__read__done", "smgr__md__read__start", "smgr__md__read__done"};
+    private static final int IS_EXTEND_ARG = 6;
+    private static final int FOUND_ARG = 7;
+    private static final int SITE_MASK = 0xfff;
+
+    /**
+     * @param text          the script
+     * @param outcomeMethod {@link #METHOD_ARGUMENTS} or {@link #METHOD_PAIRING}
+     * @param fallbackWhy   why the arguments could not be used, or null
+     */
+    public record Script(String text, String outcomeMethod, String fallbackWhy) {
+    }
+
+    private BpftraceScript() {
+    }
+
+    /**
+     * @param binary        the postgres binary being traced
+     * @param postmasterPid only children of this process are traced (one cluster among those sharing the binary)
+     * @param notes         the binary's stapsdt notes
+     * @param forcePairing  use {@link #METHOD_PAIRING} even when the arguments could be read
+     */
+    public static Script generate(String binary, int postmasterPid, List<StapsdtNotes.Note> notes,
+                                  boolean forcePairing) {
+        for (String probe : REQUIRED_PROBES) {
+            if (StapsdtNotes.sites(notes, probe).isEmpty()) {
+                throw new PgbftraceException(binary + " has no USDT probe postgresql:" + probe
+                        + "; PostgreSQL must be built with --enable-dtrace");
+            }
+        }
+        String why = forcePairing ? "asked for with --outcome-method pairing" : null;
+        Map<Long, List<ProbeArgument>> sites = null;
+        if (!forcePairing) {
+            sites = new HashMap<>();
+            why = outcomeSites(StapsdtNotes.sites(notes, "buffer__read__done"), sites);
+        }
+        boolean pairing = why != null;
+        String filter = "/ curtask->real_parent->tgid == " + postmasterPid + " /";
+        String usdt = "usdt:" + binary + ":postgresql:";
+
+        StringBuilder s = new StringBuilder();
+        s.append("// pgbftrace capture script, generated from the stapsdt notes of ").append(binary).append('\n');
+        s.append("// traces the children of postmaster pid ").append(postmasterPid).append(" only\n");
+        s.append("// outcome method: ").append(pairing ? METHOD_PAIRING + " (" + why + ")" : METHOD_ARGUMENTS)
+                .append('\n');
+        s.append("BEGIN { printf(\"R %llu\\n\", nsecs); }\n");
+        s.append("interval:s:1 { printf(\"T %llu\\n\", nsecs); }\n\n");
+
+        if (pairing) {
+            s.append(usdt).append("buffer__read__start\n").append(filter).append("\n{\n")
+                    .append("  @ext[tid] = arg1 == 0xffffffff;\n")
+                    .append("  @miss[tid] = 0;\n}\n\n");
+        }
+        s.append(usdt).append("buffer__read__done\n").append(filter).append("\n{\n");
+        if (pairing) {
+            s.append("  $o = 0;\n")
+                    .append("  if (@ext[tid]) { $o = 2; } else if (@miss[tid]) { $o = 1; }\n")
+                    .append("  delete(@ext[tid]);\n  delete(@miss[tid]);\n");
+        } else {
+            s.append("  $site = reg(\"ip\") & 0x").append(Integer.toHexString(SITE_MASK)).append(";\n")
+                    .append("  $ext = 0;\n  $found = 0;\n");
+            for (Map.Entry<Long, List<ProbeArgument>> site : sites.entrySet()) {
+                s.append("  if ($site == 0x").append(Long.toHexString(site.getKey())).append(") { $ext = ")
+                        .append(site.getValue().get(0).expression()).append("; $found = ")
+                        .append(site.getValue().get(1).expression()).append("; }\n");
+            }
+            // HIT only when found and not extending: the same rule pg_statio uses for _blks_hit
+            s.append("  $o = 1;\n  if ($ext) { $o = 2; } else if ($found) { $o = 0; }\n");
+        }
+        s.append("  printf(\"A %llu %d %u %u %u %d %u %d %d\\n\", nsecs, pid, arg3, arg2, arg4, arg0, arg1, arg5, $o);\n")
+                .append("}\n\n");
+
+        s.append(usdt).append("smgr__md__read__start\n").append(filter).append("\n{\n")
+                .append("  @rs[tid] = nsecs;\n");
+        if (pairing) {
+            s.append("  @miss[tid] = 1;\n");
+        }
+        s.append("}\n\n");
+        s.append(usdt).append("smgr__md__read__done\n").append(filter).append("\n{\n")
+                .append("  $t = @rs[tid];\n")
+                .append("  if ($t) {\n")
+                .append("    printf(\"K %llu %d %u %u %u %d %u %d %llu\\n\", $t, pid, arg3, arg2, arg4, arg0, arg1, arg5, nsecs - $t);\n")
+                .append("    delete(@rs[tid]);\n  }\n}\n\n");
+
+        if (!StapsdtNotes.sites(notes, "buffer__flush__done").isEmpty()) {
+            s.append(usdt).append("buffer__flush__done\n").append(filter).append("\n{\n")
+                    .append("  printf(\"W %llu %d %u %u %u %d %u\\n\", nsecs, pid, arg3, arg2, arg4, arg0, arg1);\n")
+                    .append("}\n\n");
+        }
+        boolean queries = Stream.of("query__start", "query__done", "query__parse__start", "transaction__abort")
+                .noneMatch(p -> StapsdtNotes.sites(notes, p).isEmpty());
+        if (queries) {
+            // query__start fires for the simple protocol only (psql); query__parse__start also sees the Parse
+            // messages of the extended protocol (JDBC, libpq's PQexecParams), once outside a simple query
+            s.append(usdt).append("query__start\n").append(filter).append("\n{\n")
+                    .append("  @simple[tid] = 1;\n")
+                    .append("  printf(\"Q %llu %d %s\\x1e\\n\", nsecs, pid, str(arg0));\n")
+                    .append("}\n\n");
+            // a simple query that fails never reaches query__done, but its transaction aborts
+            for (String end : new String[]{"query__done", "transaction__abort"}) {
+                s.append(usdt).append(end).append("\n").append(filter).append("\n{\n")
+                        .append("  delete(@simple[tid]);\n}\n\n");
+            }
+            s.append(usdt).append("query__parse__start\n").append(filter).append("\n{\n")
+                    .append("  if (!@simple[tid]) {\n")
+                    .append("    printf(\"Q %llu %d %s\\x1e\\n\", nsecs, pid, str(arg0));\n  }\n")
+                    .append("}\n\n");
+        }
+        if (!StapsdtNotes.sites(notes, "checkpoint__start").isEmpty()) {
+            s.append(usdt).append("checkpoint__start\n").append(filter).append("\n{\n")
+                    .append("  printf(\"C %llu %d %d\\n\", nsecs, pid, arg0);\n}\n\n");
+        }
+        if (!StapsdtNotes.sites(notes, "checkpoint__done").isEmpty()) {
+            s.append(usdt).append("checkpoint__done\n").append(filter).append("\n{\n")
+                    .append("  printf(\"c %llu %d %d\\n\", nsecs, pid, arg0);\n}\n\n");
+        }
+        s.append("END\n{\n  clear(@rs);\n");
+        if (queries) {
+            s.append("  clear(@simple);\n");
+        }
+        if (pairing) {
+            s.append("  clear(@ext);\n  clear(@miss);\n");
+        }
+        s.append("}\n");
+        return new Script(s.toString(), pairing ? METHOD_PAIRING : METHOD_ARGUMENTS, why);
+    }
+
+    /**
+     * Fills site (low 12 bits of its address) -> [isExtend, found] locations; returns why that is impossible,
+     * or null when every site can be told apart and read.
+     */
+    static String outcomeSites(List<StapsdtNotes.Note> readDone, Map<Long, List<ProbeArgument>> out) {
+        for (StapsdtNotes.Note site : readDone) {
+            if (site.arguments().size() <= FOUND_ARG) {
+                return "buffer__read__done at 0x" + Long.toHexString(site.pc()) + " has "
+                        + site.arguments().size() + " arguments, not 8";
+            }
+            List<ProbeArgument> args = new ArrayList<>();
+            for (int i : new int[]{IS_EXTEND_ARG, FOUND_ARG}) {
+                String spec = site.arguments().get(i);
+                Optional<ProbeArgument> arg = ProbeArgument.parse(spec);
+                if (arg.isEmpty()) {
+                    return "argument location " + spec + " cannot be read from bpftrace";
+                }
+                args.add(arg.get());
+            }
+            long low = site.pc() & SITE_MASK;
+            List<ProbeArgument> previous = out.put(low, args);
+            if (previous != null && !previous.equals(args)) {
+                return "two buffer__read__done sites share the low 12 address bits 0x" + Long.toHexString(low);
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,187 @@
+package io.pgbftrace.capture;
+
+import io.pgbftrace.session.PgbftraceException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgbftrace.session.Event;
+import io.pgbftrace.session.EventKind;
+import io.pgbftrace.session.Relation;
+import io.pgbftrace.session.SessionMetadata;
+import io.pgbftrace.session.SessionReader;
+import io.pgbftrace.session.SessionWriter;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** Builds a session from saved bpftrace text. Bad lines are counted and skipped, never fatal. */
+public final class Importer {
+    /** This tool's own capture output (what capture.bt prints). */
+    public static final String FORMAT_RAW = "raw";
+    /** The original pgbftrace: one {@code %08x%08x%08x} line per access = relfilenode, block, hit flag. */
+    public static final String FORMAT_PGBFTRACE = "pgbftrace";
+    private static final Pattern ORIGINAL_LINE = Pattern.compile("\\p{XDigit}{24}");
+    private static final int MAX_REPORTED = 5;
+
+    private Importer() {
+    }
+
+    /**
+     * @param events     events written
+     * @param badLines   lines skipped
+     * @param firstBad   the first few, as "line N: why: text"
+     * @param relations  catalog records written
+     */
+    public record Result(long events, long badLines, List<String> firstBad, int relations) {
+    }
+
+    /**
+     * @param spacing time between events of the original format, which has no timestamps
+     */
+    public static Result run(Path file, Path out, boolean force, String format, List<Relation> catalog,
+                             String title, String description, Duration spacing, String toolVersion) {
+        if (!Files.isRegularFile(file)) {
+            throw PgbftraceException.usage("input file " + file + " does not exist or is not a file");
+        }
+        Preflight.checkOutput(out, force);
+        SessionMetadata m = new SessionMetadata();
+        m.toolVersion = toolVersion;
+        m.title = title;
+        m.description = description;
+        m.source = "import-" + format;
+        m.state = "importing";
+        m.notes.add("imported from " + file.getFileName() + "; wall-clock times are unknown");
+        List<String> firstBad = new ArrayList<>();
+        long[] bad = new long[1];
+        try (SessionWriter w = SessionWriter.create(out, m);
+             BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            for (Relation r : catalog) {
+                w.appendRelation(r);
+            }
+            TraceLineParser.Sink sink = new TraceLineParser.Sink() {
+                @Override
+                public void event(Event e) {
+                    if (m.startMonotonicNs == null) {
+                        m.startMonotonicNs = e.timeNs();
+                    }
+                    m.endMonotonicNs = e.timeNs();
+                    w.append(e);
+                }
+
+                @Override
+                public void ready(long timeNs) {
+                    m.startMonotonicNs = timeNs;
+                }
+
+                @Override
+                public void lost(long count) {
+                    w.appendLost(m.endMonotonicNs == null ? 0 : m.endMonotonicNs, count);
+                }
+
+                @Override
+                public void bad(long lineNumber, String line, String why) {
+                    if (++bad[0] <= MAX_REPORTED) {
+                        firstBad.add("line " + lineNumber + ": " + why + ": " + abbreviate(line));
+                    }
+                }
+            };
+            if (format.equals(FORMAT_RAW)) {
+                TraceLineParser parser = new TraceLineParser(sink);
+                String line;
+                while ((line = in.readLine()) != null) {
+                    parser.accept(line);
+                }
+                parser.finish();
+            } else {
+                readOriginal(in, sink, spacing.toNanos());
+                m.notes.add("the original pgbftrace format has no timestamps, backends, databases or tablespaces:"
+                        + " events are spaced " + spacing.toMillis() + " ms apart and every miss is a MISS");
+            }
+            if (m.startMonotonicNs == null) {
+                m.startMonotonicNs = 0L;
+                m.endMonotonicNs = 0L;
+            }
+            if (bad[0] > 0) {
+                m.notes.add(bad[0] + " line(s) of the input could not be read and were skipped");
+            }
+            w.finish("complete", "imported", true);
+            return new Result(w.eventCount(), bad[0], firstBad, catalog.size());
+        } catch (IOException e) {
+            throw new PgbftraceException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void readOriginal(BufferedReader in, TraceLineParser.Sink sink, long spacingNs)
+            throws IOException {
+        String line;
+        long n = 0;
+        long lineNumber = 0;
+        while ((line = in.readLine()) != null) {
+            lineNumber++;
+            String t = line.trim();
+            if (t.isEmpty() || t.startsWith("Attaching ")) {
+                continue;
+            }
+            if (!ORIGINAL_LINE.matcher(t).matches()) {
+                sink.bad(lineNumber, line, "not a %08x%08x%08x line");
+                continue;
+            }
+            int relfilenode = (int) Long.parseLong(t.substring(0, 8), 16);
+            long block = Long.parseLong(t.substring(8, 16), 16);
+            boolean hit = Long.parseLong(t.substring(16, 24), 16) != 0;
+            sink.event(Event.access(hit ? EventKind.HIT : EventKind.MISS, n++ * spacingNs, 0, 0, 0, relfilenode, 0,
+                    block, false));
+        }
+    }
+
+    private static String abbreviate(String line) {
+        String oneLine = line.replace('\n', ' ');
+        return oneLine.length() > 60 ? oneLine.substring(0, 60) + "..." : oneLine;
+    }
+
+    /**
+     * A catalog from a JSON file (an array of relation records, see docs/session-format.md) or from another
+     * session folder.
+     */
+    public static List<Relation> catalogFromFile(Path source) {
+        if (Files.isDirectory(source)) {
+            try (SessionReader r = SessionReader.open(source)) {
+                return r.relations();
+            }
+        }
+        if (!Files.isRegularFile(source)) {
+            throw PgbftraceException.usage("--catalog " + source + " does not exist; give a JSON file, a session"
+                    + " folder, or 'db' to read it from the server");
+        }
+        try {
+            List<Relation> list = new ObjectMapper()
+                    .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+                    .readValue(source.toFile(), new TypeReference<List<Relation>>() { });
+            return list.stream().map(r -> r.seenAgain(0, "import", r.sizeBlocks())).toList();
+        } catch (IOException e) {
+            throw new PgbftraceException("--catalog " + source + " is not a JSON array of relations: "
+                    + ConnectionSettings.oneLine(e.getMessage()), e);
+        }
+    }
+
+    /** A catalog snapshot of the connected database (and the shared catalogs), taken now. */
+    public static List<Relation> catalogFromDatabase(ConnectionSettings settings) {
+        try (Connection c = settings.connect()) {
+            ServerInfo info = ServerInfo.query(c);
+            CatalogReader.Database db = CatalogReader.databases(c).stream()
+                    .filter(d -> d.oid() == info.databaseOid()).findFirst().orElseThrow();
+            return CatalogReader.snapshot(c, db, 0, "import");
+        } catch (SQLException e) {
+            throw new PgbftraceException("catalog query failed: " + ConnectionSettings.oneLine(e.getMessage()), e);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.pgbftrace.session;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The contents of session.json. Written when a recording starts, rewritten (atomically) while it runs and when
+ * it ends. Fields a newer minor version adds are ignored by older readers.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+public class SessionMetadata {
+    public String format = SessionFormat.FORMAT_NAME;
+    public String formatVersion = SessionFormat.version();
+    public String toolName = "pgbftrace";
+    public String toolVersion;
+    public String title;
+    public String description;
+
+    /** record, import-raw or import-pgbftrace */
+    public String source;
+    /** recording while the recorder runs; complete when it finished cleanly; failed when it stopped on an error. */
+    public String state;
+    public String stopReason;
+    public boolean finishedCleanly;
+    /** What the views should know about how the data was made (e.g. "timestamps are synthesized"). */
+    public List<String> notes = new ArrayList<>();
+
+    public String hostName;
+    /** ISO-8601 wall time of {@link #startMonotonicNs}. */
+    public String startWall;
+    public String endWall;
+    /** The monotonic clock (CLOCK_MONOTONIC, the clock of every event time) at startWall. */
+    public Long startMonotonicNs;
+    public Long endMonotonicNs;
+
+    public Postgres postgres = new Postgres();
+    public Bpftrace bpftrace = new Bpftrace();
+    public Recorder recorder = new Recorder();
+
+    /** Event counts by kind name (HIT, MISS, ...), plus "total". Final when the session is complete. */
+    public Map<String, Long> eventCounts = new LinkedHashMap<>();
+    public long lostEvents;
+
+    /**
+     * Lost events: the lost records a view counted in the log, or the count in session.json, whichever is larger
+     * (after a crash either may lag behind the other).
+     */
+    public long lostEvents(long counted) {
+        return Math.max(counted, lostEvents);
+    }
+
+    /** A session.json with explicit nulls (edited by hand, damaged) reads as if those fields were absent. */
+    void fillDefaults() {
+        notes = notes == null ? new ArrayList<>() : new ArrayList<>(notes.stream().filter(Objects::nonNull).toList());
+        postgres = postgres == null ? new Postgres() : postgres;
+        bpftrace = bpftrace == null ? new Bpftrace() : bpftrace;
+        recorder = recorder == null ? new Recorder() : recorder;
+        recorder.backendPids = recorder.backendPids == null ? new ArrayList<>()
+                : new ArrayList<>(recorder.backendPids.stream().filter(Objects::nonNull).toList());
+        eventCounts = eventCounts == null ? new LinkedHashMap<>() : eventCounts;
+        eventCounts.values().removeIf(Objects::isNull);
+    }
+
+    /** The server that was traced. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public static class Postgres {
+        public String version;
+        public Integer versionNum;
+        public Integer blockSize;
+        public String sharedBuffers;
+        public Long sharedBuffersBlocks;
+        public Integer postmasterPid;
+        public String binary;
+        public String connection;
+    }
+
+    /** How the events were captured. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public static class Bpftrace {
+        public String version;
+        /** The script file in the session folder. */
+        public String scriptFile;
+        /** stapsdt-arguments or kernel-read-pairing: how HIT, MISS and EXTEND were told apart. */
+        public String outcomeMethod;
+        public String writeProbe;
+    }
+
+    /** The recorder process, so a reader can tell a live recording from a dead one. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public static class Recorder {
+        public Long pid;
+        /** When the recorder process started (ISO-8601); with pid it names one process (format 1.1). */
+        public String processStart;
+        /** Format 1.0 named the process by its /proc start ticks; kept so old sessions read, no longer used. */
+        public Long processStartTicks;
+        /** The recorder's own PostgreSQL backends (catalog look-ups): views hide their events. */
+        public List<Integer> backendPids = new ArrayList<>();
+    }
+}

@@ -1,0 +1,278 @@
+package io.pgbftrace.session;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Reads a session folder, also one that is still being written or whose recorder died: every record that was
+ * completely written is read, a half-written one at the end is not. A damaged event log is read up to the damage,
+ * which {@link #damage()} then names; nothing here throws for damage found while reading. Reading never writes.
+ */
+public final class SessionReader implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    private final Path dir;
+    private final SessionMetadata metadata;
+    private final EventLog log;
+    private long eventsRead;
+
+    private SessionReader(Path dir, SessionMetadata metadata, EventLog log) {
+        this.dir = dir;
+        this.metadata = metadata;
+        this.log = log;
+    }
+
+    /** Opens a session, refusing with one line anything that is not a session this version can read. */
+    public static SessionReader open(Path dir) {
+        SessionMetadata metadata = readMetadata(dir);
+        Path queueDir = dir.resolve(SessionFormat.QUEUE_DIR);
+        if (!Files.isDirectory(queueDir)) {
+            throw new PgbftraceException(dir + " is not a complete session: its " + SessionFormat.QUEUE_DIR
+                    + "/ folder is missing");
+        }
+        SessionReader r = new SessionReader(dir, metadata, new EventLog(queueDir));
+        long written = metadata.eventCounts.getOrDefault("total", 0L);
+        if (r.log.isEmpty() && (written > 0 || "complete".equals(metadata.state) || !r.recorderAlive())
+                && !"starting".equals(metadata.state)) {
+            r.log.damaged(0, "holds no event file (" + SessionFormat.QUEUE_DIR + "/*" + EventLog.FILE_SUFFIX
+                    + String.format(java.util.Locale.ROOT, "); %,d events were recorded", written));
+        }
+        return r;
+    }
+
+    /** Reads and checks session.json alone. */
+    public static SessionMetadata readMetadata(Path dir) {
+        if (!Files.exists(dir)) {
+            throw new PgbftraceException(dir + " does not exist");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new PgbftraceException(dir + " is not a session (a session is a folder made by 'pgbftrace record')");
+        }
+        Path file = dir.resolve(SessionFormat.METADATA_FILE);
+        if (!Files.isRegularFile(file)) {
+            throw new PgbftraceException(dir + " is not a session: it has no " + SessionFormat.METADATA_FILE);
+        }
+        SessionMetadata m;
+        try {
+            m = JSON.readValue(file.toFile(), SessionMetadata.class);
+        } catch (IOException e) {
+            throw new PgbftraceException(file + " is not valid session metadata: " + firstLine(e.getMessage()), e);
+        }
+        if (m == null || !SessionFormat.FORMAT_NAME.equals(m.format)) {
+            throw new PgbftraceException(dir + " is not a session: " + SessionFormat.METADATA_FILE
+                    + " has no \"format\": \"" + SessionFormat.FORMAT_NAME + "\"");
+        }
+        m.fillDefaults();
+        if (m.formatVersion == null) {
+            throw new PgbftraceException(file + " has no \"formatVersion\": the file is damaged");
+        }
+        int major = majorOf(m.formatVersion);
+        if (major < 0 || major > SessionFormat.MAJOR) {
+            throw new PgbftraceException("unsupported session format " + m.formatVersion + " in " + dir
+                    + ": this pgbftrace reads " + SessionFormat.MAJOR + ".x; use a newer pgbftrace");
+        }
+        return m;
+    }
+
+    private static int majorOf(String version) {
+        if (version == null) {
+            return -1;
+        }
+        try {
+            return Integer.parseInt(version.split("\\.", 2)[0]);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public SessionMetadata metadata() {
+        return metadata;
+    }
+
+    /** Whether the recorder named in session.json is still running (so the session may still grow). */
+    public boolean recorderAlive() {
+        return RecorderProcess.isAlive(metadata.recorder);
+    }
+
+    /**
+     * What is damaged and where, with how much was read before it ("S/events/F.cq4 at byte N is cut short ...;
+     * the 1,234 events before it were read"); empty for an intact session. Known once the damage was reached.
+     */
+    public Optional<String> damage() {
+        String d = log.damage();
+        return d == null ? Optional.empty() : Optional.of(d + String.format(java.util.Locale.ROOT,
+                "; the %,d events before it were read", eventsRead));
+    }
+
+    /** Reads every record from the start, in order, up to the end or the damage. */
+    public void read(SessionVisitor visitor) {
+        read(visitor, true);
+    }
+
+    /** Time of the last event (from the header of the last batch), empty when the session has none. */
+    public OptionalLong lastEventTimeNs() {
+        long[] last = {-1};
+        log.read(0, (position, record) -> {
+            if (record[0] == SessionFormat.RECORD_BATCH) {
+                last[0] = position;
+            }
+            return true;
+        });
+        if (last[0] < 0) {
+            return OptionalLong.empty();
+        }
+        return OptionalLong.of(BatchCodec.header(log.readAt(last[0])).lastTimeNs());
+    }
+
+    /** What {@link #scan} reports: batch headers (not their events) and every other record. */
+    public interface ScanVisitor {
+        /** A batch at this position; its events are read later with {@link #readBatches}. */
+        void batch(long position, BatchCodec.Header header);
+
+        default void relation(Relation relation) {
+        }
+
+        default void lost(long timeNs, long count) {
+        }
+
+        default void end(String reason) {
+        }
+    }
+
+    /**
+     * Reads the records from {@code from} (0 for the start), decoding only batch headers; returns the position to
+     * continue from. Call it again with that position to follow a session that is still being written.
+     */
+    public long scan(long from, ScanVisitor visitor) {
+        SessionVisitor others = new SessionVisitor() {
+            @Override
+            public void relation(Relation relation) {
+                visitor.relation(relation);
+            }
+
+            @Override
+            public void event(Event event) {
+            }
+
+            @Override
+            public void lost(long timeNs, long count) {
+                visitor.lost(timeNs, count);
+            }
+
+            @Override
+            public void end(String reason) {
+                visitor.end(reason);
+            }
+        };
+        return log.read(from, (position, record) -> {
+            try {
+                if (record[0] == SessionFormat.RECORD_BATCH) {
+                    BatchCodec.Header h = BatchCodec.header(record);
+                    eventsRead += h.eventCount();
+                    visitor.batch(position, h);
+                } else {
+                    dispatch(record, others);
+                }
+                return true;
+            } catch (RuntimeException e) {
+                log.damaged(position, "holds a damaged record (" + e.getMessage() + ")");
+                return false;
+            }
+        });
+    }
+
+    /** Decodes the batches at positions found by {@link #scan}, in the order given. */
+    public void readBatches(long[] positions, BatchCodec.RawSink sink) {
+        for (long position : positions) {
+            BatchCodec.decodeRaw(log.readAt(position), sink);
+        }
+    }
+
+    /** Only the catalog records (event batches are skipped without decoding). */
+    public List<Relation> relations() {
+        List<Relation> out = new ArrayList<>();
+        read(new SessionVisitor() {
+            @Override
+            public void relation(Relation relation) {
+                out.add(relation);
+            }
+
+            @Override
+            public void event(Event event) {
+            }
+        }, false);
+        return out;
+    }
+
+    private void read(SessionVisitor visitor, boolean events) {
+        eventsRead = 0;
+        log.read(0, (position, record) -> {
+            if (!events && record[0] == SessionFormat.RECORD_BATCH) {
+                return true;
+            }
+            // decode into a list first: a batch that fails half-way gives none of its events
+            List<Event> batch = new ArrayList<>();
+            try {
+                if (record[0] == SessionFormat.RECORD_BATCH) {
+                    BatchCodec.decode(record, batch::add);
+                } else {
+                    dispatch(record, visitor);
+                }
+            } catch (RuntimeException e) {
+                log.damaged(position, "holds a damaged record (" + e.getMessage() + ")");
+                return false;
+            }
+            eventsRead += batch.size();
+            batch.forEach(visitor::event);
+            return true;
+        });
+    }
+
+    private static void dispatch(byte[] record, SessionVisitor visitor) {
+        switch (record[0]) {
+            case SessionFormat.RECORD_RELATION -> {
+                try {
+                    visitor.relation(JSON.readValue(record, 1, record.length - 1, Relation.class));
+                } catch (IOException e) {
+                    throw new PgbftraceException("unreadable relation record: " + firstLine(e.getMessage()), e);
+                }
+            }
+            case SessionFormat.RECORD_LOST -> {
+                String[] parts = new String(record, 1, record.length - 1, StandardCharsets.US_ASCII).split(" ");
+                visitor.lost(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
+            }
+            case SessionFormat.RECORD_END -> visitor.end(new String(record, 1, record.length - 1,
+                    StandardCharsets.UTF_8));
+            default -> {
+                // a record type from a newer minor version: skip it
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        log.close();
+    }
+}

@@ -1,0 +1,144 @@
+package io.pgbftrace.session;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One pass over a session: event counts by kind, per-relation statistics, time span. Events of the recorder's
+ * own backends are left out unless asked for.
+ */
+public final class SessionSummary {
+    private final Map<EventKind, Long> counts = new EnumMap<>(EventKind.class);
+    private final List<RelationStats> relations;
+    private final long lostEvents;
+    private final long firstTimeNs;
+    private final long lastTimeNs;
+    private final long hiddenEvents;
+    private final boolean ended;
+
+    private SessionSummary(Builder b, java.util.Collection<RelationStats> rows) {
+        this.counts.putAll(b.counts);
+        this.relations = new ArrayList<>(rows);
+        this.relations.sort(Comparator.comparingLong(RelationStats::accesses).reversed()
+                .thenComparing(RelationStats::displayName));
+        this.lostEvents = b.lost;
+        this.firstTimeNs = b.first;
+        this.lastTimeNs = b.last;
+        this.hiddenEvents = b.hidden;
+        this.ended = b.ended;
+    }
+
+    public static SessionSummary of(SessionReader reader, boolean includeRecorder) {
+        Builder b = new Builder(BackendFilter.of(reader.metadata(), includeRecorder));
+        reader.read(b);
+        return b.build();
+    }
+
+    public long count(EventKind k) {
+        return counts.getOrDefault(k, 0L);
+    }
+
+    public long total() {
+        return counts.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    public List<RelationStats> relations() {
+        return relations;
+    }
+
+    public long lostEvents() {
+        return lostEvents;
+    }
+
+    /** Monotonic time of the first event, or 0 when there is none. */
+    public long firstTimeNs() {
+        return firstTimeNs;
+    }
+
+    public long lastTimeNs() {
+        return lastTimeNs;
+    }
+
+    /** Events of the recorder's own backends that were left out. */
+    public long hiddenEvents() {
+        return hiddenEvents;
+    }
+
+    /** Whether the session holds its end record (the recorder finished it). */
+    public boolean ended() {
+        return ended;
+    }
+
+    private static final class Builder implements SessionVisitor {
+        private final BackendFilter filter;
+        private final Catalog catalog = new Catalog();
+        private final Map<EventKind, Long> counts = new EnumMap<>(EventKind.class);
+        /** Per file, with the time of its first event: resolved once everything is read (look-ups come late). */
+        private final Map<FileKey, RelationStats> byFile = new HashMap<>();
+        private final Map<FileKey, Long> firstSeen = new HashMap<>();
+        private long lost;
+        private long first;
+        private long last;
+        private long hidden;
+        private boolean ended;
+
+        Builder(BackendFilter filter) {
+            this.filter = filter;
+        }
+
+        @Override
+        public void relation(Relation r) {
+            catalog.add(r);
+        }
+
+        @Override
+        public void event(Event e) {
+            if (filter.hides(e.pid())) {
+                hidden++;
+                return;
+            }
+            counts.merge(e.kind(), 1L, Long::sum);
+            if (first == 0 || e.timeNs() < first) {
+                first = e.timeNs();
+            }
+            last = Math.max(last, e.timeNs());
+            if (!e.kind().hasRelation()) {
+                return;
+            }
+            FileKey key = e.fileKey();
+            byFile.computeIfAbsent(key, k -> new RelationStats(null, k)).add(e);
+            firstSeen.merge(key, e.timeNs(), Math::min);
+        }
+
+        @Override
+        public void lost(long timeNs, long count) {
+            lost += count;
+        }
+
+        @Override
+        public void end(String reason) {
+            ended = true;
+        }
+
+        SessionSummary build() {
+            Map<Object, RelationStats> rows = new HashMap<>();
+            byFile.forEach((key, stats) -> {
+                Relation r = catalog.resolve(key, firstSeen.get(key));
+                Object id = catalog.identity(key, firstSeen.get(key));
+                RelationStats row = rows.computeIfAbsent(id, k -> new RelationStats(r, key));
+                row.merge(stats);
+            });
+            for (Relation r : catalog.all()) { // the freshest record of each relation (its latest size)
+                RelationStats s = rows.get(Catalog.RelationId.of(r));
+                if (s != null) {
+                    s.seen(r);
+                }
+            }
+            return new SessionSummary(this, rows.values());
+        }
+    }
+}

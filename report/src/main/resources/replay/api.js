@@ -18,20 +18,20 @@ export async function fetchWindow(from, to, slices, rels) {
   const buf = await res.arrayBuffer();
   const v = new DataView(buf);
   const magic = String.fromCharCode(v.getUint8(0), v.getUint8(1), v.getUint8(2), v.getUint8(3));
-  if (magic !== 'PGBW' || v.getUint16(4, true) !== 1) throw new Error('unknown event window format');
+  if (magic !== 'PGBW' || v.getUint16(4, true) !== 2) throw new Error('unknown event window format');
   const n = v.getUint32(28, true);
   const sliceCount = v.getUint32(24, true);
   const w = {
     from: v.getFloat64(8, true), to: v.getFloat64(16, true), slices: sliceCount, n,
     events: v.getUint32(32, true), totals: new Uint32Array(sliceCount), nextSlice: 0,
-    slice: new Uint16Array(n), rel: new Uint16Array(n), kind: new Uint8Array(n),
+    slice: new Uint16Array(n), rel: new Uint32Array(n), kind: new Uint8Array(n),
     count: new Uint16Array(n), cell: new Uint32Array(n), next: 0,
   };
   let o = 36;
   for (let i = 0; i < sliceCount; i++, o += 4) w.totals[i] = v.getUint32(o, true);
   for (let i = 0; i < n; i++, o += 12) {
     w.slice[i] = v.getUint16(o, true);
-    w.rel[i] = v.getUint16(o + 2, true);
+    w.rel[i] = v.getUint16(o + 2, true) | (v.getUint8(o + 5) << 16);
     w.kind[i] = v.getUint8(o + 4);
     w.count[i] = v.getUint16(o + 6, true);
     w.cell[i] = v.getUint32(o + 8, true);

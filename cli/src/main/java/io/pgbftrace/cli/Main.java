@@ -70,7 +70,7 @@ public final class Main implements Runnable {
                 e.println(name(c) + ": " + oneLine(pe.getMessage()));
                 if (pe.isUsage()) {
                     // a mistake in what was typed: show how it is typed (JDK jfr's UserSyntaxException does too)
-                    e.println("Usage: " + c.getHelp().synopsis(0).trim());
+                    e.println("Usage: " + c.getHelp().synopsis(0).trim().replaceAll("\\s+", " "));
                 }
             } else {
                 e.println(name(c) + ": internal error: " + oneLine(String.valueOf(ex))

@@ -88,7 +88,7 @@ public final class RecordCommand extends EnvAware implements Callable<Integer> {
         PrintStream err = new PrintStream(new WriterOutputStream(spec.commandLine().getErr()), true);
         StopControl stop = new StopControl();
         stop.stopOnSignals();
-        Recorder.Summary s = new Recorder(options, err, stop).run();
+        Recorder.Summary s = new Recorder(options, new Progress(err, System.console() != null), stop).run();
         var o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "recorded %,d events in %.1f s into %s (stopped: %s)%n", s.events(), s.seconds(),
                 s.session(), s.stopReason());
@@ -102,5 +102,40 @@ public final class RecordCommand extends EnvAware implements Callable<Integer> {
         }
         o.printf("next: pgbftrace info %s%n", s.session());
         return ExitCodes.OK;
+    }
+
+    /** Says the recorder's lines and draws one progress line a second (in place on a terminal). */
+    static final class Progress implements Recorder.Listener {
+        private final PrintStream err;
+        private final boolean tty;
+        private boolean drawn;
+
+        Progress(PrintStream err, boolean tty) {
+            this.err = err;
+            this.tty = tty;
+        }
+
+        @Override
+        public synchronized void say(String line) {
+            if (drawn && tty) {
+                err.println();
+                drawn = false;
+            }
+            err.println(line);
+        }
+
+        @Override
+        public synchronized void progress(long elapsedNs, long events, double rate, long lost) {
+            String line = String.format(Locale.ROOT, "recording %s  events %,d  %,.0f/s  lost %,d",
+                    clock(elapsedNs), events, rate, lost);
+            err.print(tty ? "\r" + line + "   " : line + "\n");
+            err.flush();
+            drawn = true;
+        }
+
+        static String clock(long ns) {
+            long s = ns / 1_000_000_000L;
+            return String.format(Locale.ROOT, "%02d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
+        }
     }
 }

@@ -68,9 +68,14 @@ public final class ReplayCommand extends EnvAware implements Callable<Integer> {
         }
         StopControl stop = new StopControl();
         stop.stopOnSignals();
-        ReplayServer server = ReplayServer.start(session, bind, port, speed, follow, includeRecorder);
+        var err = new java.io.PrintStream(new WriterOutputStream(spec.commandLine().getErr()), true);
+        ReplayServer server = ReplayServer.start(session, bind, port, speed, follow, includeRecorder, err);
         try (server) {
             var out = spec.commandLine().getOut();
+            if (server.reachableFromOtherMachines()) {
+                err.println("pgbftrace replay: --bind " + bind + ": other machines can reach this server and the"
+                        + " session (queries included); use 127.0.0.1 to keep it on this machine");
+            }
             out.printf(Locale.ROOT, "replaying %s at %s%s; Ctrl-C stops%n", session, server.url(),
                     follow ? " (following the recording)" : "");
             out.flush();

@@ -23,6 +23,9 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -117,23 +120,28 @@ public final class Demo {
         StopControl stop = new StopControl();
         AtomicReference<Recorder.Summary> summary = new AtomicReference<>();
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        Recorder r = new Recorder(options, new Recorder.Listener() {
+            @Override
+            public void say(String line) {
+                err.println(line);
+            }
+        }, stop);
         // the recorder's thread lives until it ends: bpftrace's parent-death signal is tied to it
         Thread recorder = new Thread(() -> {
             try {
-                summary.set(new Recorder(options, new PrintStream(PrintStream.nullOutputStream()), stop).run());
+                summary.set(r.run());
             } catch (RuntimeException e) {
                 failure.set(e);
             }
         }, "pgbftrace-demo-recorder");
         recorder.start();
-        long deadline = System.currentTimeMillis() + START_TIMEOUT_MS;
-        while (!recording(sessionDir)) {
-            if (!recorder.isAlive() || System.currentTimeMillis() > deadline) {
-                stop.stop("demo could not start recording");
-                recorder.join();
-                throw failure.get() != null ? failure.get() : new PgbftraceException("the recorder did not start");
-            }
-            Thread.sleep(100);
+        try {
+            r.started().get(START_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            stop.stop("demo could not start recording");
+            recorder.join();
+            throw failure.get() != null ? failure.get() : new PgbftraceException("the recorder did not start within "
+                    + START_TIMEOUT_MS / 1000 + " s");
         }
         err.println("pgbftrace demo: recording; running the scenario's SQL");
         try {
@@ -150,18 +158,6 @@ public final class Demo {
             throw failure.get();
         }
         return summary.get();
-    }
-
-    private static boolean recording(Path sessionDir) {
-        if (!Files.exists(sessionDir.resolve(SessionFormat.METADATA_FILE))) {
-            return false;
-        }
-        try {
-            SessionMetadata m = SessionReader.readMetadata(sessionDir);
-            return "recording".equals(m.state);
-        } catch (RuntimeException e) {
-            return false; // being rewritten
-        }
     }
 
     /** Runs steps over one connection (one backend). */

@@ -1,5 +1,6 @@
 package io.pgbftrace.demo;
 
+import io.pgbftrace.capture.Processes;
 import io.pgbftrace.session.PgbftraceException;
 import io.pgbftrace.capture.ConnectionSettings;
 
@@ -9,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -102,18 +104,11 @@ public final class ThrowawayCluster implements AutoCloseable {
     private void run(String program, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of("runuser", "-u", "postgres", "--", bin.resolve(program).toString()));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes()).trim();
-        try {
-            if (!p.waitFor(180, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                String log = Files.exists(root.resolve("server.log")) ? Files.readString(root.resolve("server.log")) : "";
-                throw new PgbftraceException(program + " failed for the throwaway cluster in " + root + ": "
-                        + lastLine(out.isEmpty() ? log : out));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PgbftraceException("interrupted while running " + program);
+        Processes.Result r = Processes.run(cmd, Duration.ofSeconds(180));
+        if (!r.ok()) {
+            String log = Files.exists(root.resolve("server.log")) ? Files.readString(root.resolve("server.log")) : "";
+            throw new PgbftraceException(program + " failed for the throwaway cluster in " + root + ": "
+                    + (r.lastLine().isEmpty() ? lastLine(log) : r.lastLine()));
         }
     }
 

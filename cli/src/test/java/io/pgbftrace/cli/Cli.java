@@ -17,8 +17,14 @@ record Cli(int code, String out, String err) {
         return new Cli(code, out.toString(), err.toString());
     }
 
-    /** stderr is exactly one line. */
+    /** The first line of stderr, with its newline (a usage error adds the usage line after it). */
+    String firstErr() {
+        int nl = err.indexOf('\n');
+        return nl < 0 ? err : err.substring(0, nl + 1);
+    }
+
+    /** stderr is exactly one line (after a usage error, the usage line follows it). */
     boolean oneLineError() {
-        return err.strip().lines().count() == 1;
+        return err.strip().lines().filter(l -> !l.startsWith("Usage: ")).count() == 1;
     }
 }

@@ -32,10 +32,10 @@ class ImportCommandTest {
         Cli r = Cli.run("import", tmp.resolve("none.txt").toString(), "--out", tmp.resolve("s").toString());
         assertEquals(ExitCodes.USAGE, r.code());
         assertEquals("pgbftrace import: input file " + tmp.resolve("none.txt") + " does not exist or is not a file\n",
-                r.err());
+                r.firstErr());
         r = Cli.run("import", capture().toString(), "--out", tmp.resolve("s").toString(), "--format", "csv");
         assertEquals(ExitCodes.USAGE, r.code());
-        assertEquals("pgbftrace import: --format must be raw or pgbftrace, not csv\n", r.err());
+        assertEquals("pgbftrace import: --format must be raw or pgbftrace, not csv\n", r.firstErr());
         r = Cli.run("import", capture().toString(), "--out", tmp.resolve("s").toString(), "--catalog", "nope.json");
         assertEquals(ExitCodes.USAGE, r.code());
         assertTrue(r.oneLineError() && r.err().contains("--catalog nope.json does not exist"), r.err());
@@ -53,7 +53,7 @@ class ImportCommandTest {
         Cli again = Cli.run("import", capture().toString(), "--out", s.toString());
         assertEquals(ExitCodes.USAGE, again.code());
         assertEquals("pgbftrace import: --out " + s + " exists and is not empty; choose another folder or add --force"
-                + " to replace the session in it\n", again.err());
+                + " to replace the session in it\n", again.firstErr());
         assertEquals(new String(before), Files.readString(s.resolve("session.json")));
         assertEquals(0, Cli.run("import", capture().toString(), "--out", s.toString(), "--force").code());
     }

@@ -21,7 +21,7 @@ class InfoCommandTest {
     void aMissingSessionIsOneLineAndExitOne() {
         Cli r = Cli.run("info", tmp.resolve("nope").toString());
         assertEquals(ExitCodes.FAILED, r.code());
-        assertEquals("pgbftrace info: " + tmp.resolve("nope") + " does not exist\n", r.err());
+        assertEquals("pgbftrace info: " + tmp.resolve("nope") + " does not exist\n", r.firstErr());
     }
 
     @Test
@@ -29,7 +29,7 @@ class InfoCommandTest {
         Files.writeString(tmp.resolve("notes.txt"), "hello");
         Cli r = Cli.run("info", tmp.toString());
         assertEquals(ExitCodes.FAILED, r.code());
-        assertEquals("pgbftrace info: " + tmp + " is not a session: it has no session.json\n", r.err());
+        assertEquals("pgbftrace info: " + tmp + " is not a session: it has no session.json\n", r.firstErr());
         Files.writeString(tmp.resolve("session.json"), "{\"format\": \"something-else\"}");
         r = Cli.run("info", tmp.toString());
         assertTrue(r.err().contains("has no \"format\": \"pgbftrace-session\""), r.err());
@@ -46,7 +46,7 @@ class InfoCommandTest {
         try (SessionWriter w = SessionWriter.create(s, m)) {
             w.finish("complete", "test", true);
         }
-        String json = Files.readString(s.resolve("session.json")).replace("\"formatVersion\" : \"1.0\"",
+        String json = Files.readString(s.resolve("session.json")).replace("\"formatVersion\" : \"" + io.pgbftrace.session.SessionFormat.version() + "\"",
                 "\"formatVersion\" : \"2.0\"");
         Files.writeString(s.resolve("session.json"), json);
         Cli r = Cli.run("info", s.toString());
@@ -87,5 +87,14 @@ class InfoCommandTest {
         assertEquals("relfilenode 16384/1663/16390", first.get("qualifiedName").asText());
         assertEquals(3, first.get("accesses").asLong());
         assertEquals(1, first.get("misses").asLong());
+    }
+
+    /** eventCounts.total of an info --json document (0 when there is none). */
+    static long totalEvents(String json) throws java.io.IOException {
+        if (json.isBlank()) {
+            return 0;
+        }
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).path("session").path("eventCounts")
+                .path("total").asLong();
     }
 }

@@ -26,11 +26,11 @@ class RecordCommandTest {
         assertTrue(r.err().contains("'5 minutes' is not a duration; write it like 30s, 5m, 2h or 500ms"), r.err());
         r = Cli.run("record", "--out", out, "--outcome-method", "guess");
         assertEquals(ExitCodes.USAGE, r.code());
-        assertEquals("pgbftrace record: --outcome-method must be auto or pairing, not guess\n", r.err());
+        assertEquals("pgbftrace record: --outcome-method must be auto or pairing, not guess\n", r.firstErr());
         r = Cli.run("record", "--out", out, "--max-events", "0");
-        assertEquals("pgbftrace record: --max-events must be a positive number\n", r.err());
+        assertEquals("pgbftrace record: --max-events must be a positive number\n", r.firstErr());
         r = Cli.run("record", "--out", out, "--buffer-pages", "1000");
-        assertEquals("pgbftrace record: --buffer-pages must be a power of two, e.g. 1024\n", r.err());
+        assertEquals("pgbftrace record: --buffer-pages must be a power of two, e.g. 1024\n", r.firstErr());
         assertFalse(Files.exists(tmp.resolve("s")));
     }
 
@@ -39,7 +39,7 @@ class RecordCommandTest {
         Files.writeString(tmp.resolve("keep.txt"), "x");
         Cli r = Cli.run("record", "--out", tmp.toString());
         assertEquals(ExitCodes.USAGE, r.code());
-        assertEquals("pgbftrace record: --out " + tmp + " exists and is not empty; choose another folder\n", r.err());
+        assertEquals("pgbftrace record: --out " + tmp + " exists and is not empty; choose another folder\n", r.firstErr());
     }
 
     @Test

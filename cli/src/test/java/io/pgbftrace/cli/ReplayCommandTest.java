@@ -26,9 +26,9 @@ class ReplayCommandTest {
         Path s = session();
         Cli r = Cli.run("replay", s.toString(), "--speed", "5000");
         assertEquals(ExitCodes.USAGE, r.code());
-        assertEquals("pgbftrace replay: --speed must be between 0.01 and 1000, not 5000.0\n", r.err());
+        assertEquals("pgbftrace replay: --speed must be between 0.01 and 1000, not 5000.0\n", r.firstErr());
         r = Cli.run("replay", s.toString(), "--port", "70000");
-        assertEquals("pgbftrace replay: --port must be between 0 and 65535, not 70000\n", r.err());
+        assertEquals("pgbftrace replay: --port must be between 0 and 65535, not 70000\n", r.firstErr());
         r = Cli.run("replay", s.toString(), "--speed", "fast");
         assertEquals(ExitCodes.USAGE, r.code());
     }
@@ -37,7 +37,7 @@ class ReplayCommandTest {
     void aMissingSessionOrAPortInUseIsOneLineAndExitOne() throws Exception {
         Cli r = Cli.run("replay", tmp.resolve("none").toString());
         assertEquals(ExitCodes.FAILED, r.code());
-        assertEquals("pgbftrace replay: " + tmp.resolve("none") + " does not exist\n", r.err());
+        assertEquals("pgbftrace replay: " + tmp.resolve("none") + " does not exist\n", r.firstErr());
         Path s = session();
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             r = Cli.run("replay", s.toString(), "--port", Integer.toString(taken.getLocalPort()));

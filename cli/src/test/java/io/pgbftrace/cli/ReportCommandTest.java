@@ -36,17 +36,17 @@ class ReportCommandTest {
         Path s = session();
         Cli r = Cli.run("report", tmp.resolve("nope").toString(), "-o", tmp.resolve("r.html").toString());
         assertEquals(ExitCodes.FAILED, r.code());
-        assertEquals("pgbftrace report: " + tmp.resolve("nope") + " does not exist\n", r.err());
+        assertEquals("pgbftrace report: " + tmp.resolve("nope") + " does not exist\n", r.firstErr());
         r = Cli.run("report", s.toString(), "-o", tmp.resolve("missing/r.html").toString());
         assertEquals(ExitCodes.USAGE, r.code());
         assertTrue(r.oneLineError() && r.err().contains("does not exist"), r.err());
         r = Cli.run("report", s.toString(), "-o", tmp.resolve("r.html").toString(), "--scale", "sqrt");
         assertEquals(ExitCodes.USAGE, r.code());
-        assertEquals("pgbftrace report: --scale must be log or linear, not sqrt\n", r.err());
+        assertEquals("pgbftrace report: Invalid value for option '--scale': expected one of [log, linear] (case-insensitive) but was 'sqrt'\n", r.firstErr());
         r = Cli.run("report", s.toString(), "-o", tmp.resolve("r.html").toString(), "--from", "5", "--to", "2");
         assertEquals(ExitCodes.USAGE, r.code());
         r = Cli.run("report", s.toString(), "-o", tmp.resolve("r.html").toString(), "--bins", "1");
-        assertEquals("pgbftrace report: --bins must be between 4 and 2000, not 1\n", r.err());
+        assertEquals("pgbftrace report: --bins must be between 4 and 2000, not 1\n", r.firstErr());
         assertFalse(Files.exists(tmp.resolve("r.html")));
     }
 }

@@ -78,7 +78,7 @@ class DemoIntegrationTest {
         Files.writeString(bad, "-- title: t\n-- @record\nSELECT 1\n");
         Run r = demo(Map.of("PATH", System.getenv("PATH")), "--scenario", bad.toString(), "--out", tmp.resolve("o").toString());
         assertEquals(2, r.code());
-        assertEquals("pgbftrace demo: bad line 3: statement does not end with ';'\n", r.err());
+        assertEquals("pgbftrace demo: bad line 3: statement does not end with ';'\n", r.err().lines().findFirst().orElse("") + "\n");
     }
 
     @Test

@@ -19,13 +19,17 @@ import java.util.Set;
  * f64 fromSeconds f64 toSeconds (from the session start)
  * u32 slices u32 records u32 events
  * slices x u32 events in the slice
- * records x { u16 slice, u16 relation id, u8 kind (0 hit, 1 miss, 2 extend, 4 write), u8 0, u16 count, u32 cell }
+ * records x { u16 slice, u16 relation id (low 16 bits), u8 kind (0 hit, 1 miss, 2 extend, 4 write),
+ *             u8 relation id (high 8 bits), u16 count, u32 cell }
  * </pre>
+ * Version 2 widened relation ids from 16 to 24 bits (version 1 wrapped past 65,535 relations).
  * Records are sorted by slice. A count above 65535 is split over several records.
  */
 final class EventWindow {
     static final byte[] MAGIC = {'P', 'G', 'B', 'W'};
-    static final int VERSION = 1;
+    static final int VERSION = 2;
+    /** Relation ids fit in 24 bits; a grid cell number in 24 bits (a grid has at most 65,536 cells). */
+    static final int MAX_RELATION_ID = (1 << 24) - 1;
     static final int HEADER_BYTES = 4 + 2 + 2 + 8 + 8 + 4 + 4 + 4;
     static final int RECORD_BYTES = 12;
 
@@ -41,7 +45,7 @@ final class EventWindow {
         long to = start + (long) (toSeconds * 1e9);
         long span = Math.max(1, to - from);
         long[] totals = new long[slices];
-        // slice << 48 | id << 32 | kind << 29 | cell  ->  count
+        // slice << 51 | kind << 48 | id << 24 | cell  ->  count (sorted keys are in slice order)
         LongIntMap cells = new LongIntMap(4096);
         index.readBatches(index.batchesIn(from, to), new BatchCodec.RawSink() {
             final List<FileKey> keys = new ArrayList<>();
@@ -87,8 +91,7 @@ final class EventWindow {
                     return;
                 }
                 long cell = block / cellBlocks[key];
-                cells.add((long) slice << 48 | (long) (ids[key] & 0xFFFF) << 32 | (long) code << 29
-                        | (cell & 0x1FFFFFFF), 1);
+                cells.add(EventWindow.key(slice, code, ids[key], cell), 1);
             }
         });
         long[] keys = cells.sortedKeys();
@@ -112,12 +115,20 @@ final class EventWindow {
             int n = cells.get(k);
             while (n > 0) {
                 int part = Math.min(65535, n);
-                b.putShort((short) (k >>> 48)).putShort((short) (k >>> 32)).put((byte) ((k >>> 29) & 7)).put((byte) 0)
-                        .putShort((short) part).putInt((int) (k & 0x1FFFFFFF));
+                int id = (int) ((k >>> 24) & MAX_RELATION_ID);
+                b.putShort((short) (k >>> 51)).putShort((short) id).put((byte) ((k >>> 48) & 7)).put((byte) (id >>> 16))
+                        .putShort((short) part).putInt((int) (k & 0xFFFFFF));
                 n -= part;
             }
         }
         return b.array();
+    }
+
+    static long key(int slice, int kind, int relationId, long cell) {
+        if (relationId > MAX_RELATION_ID) {
+            throw new IllegalStateException("more than " + MAX_RELATION_ID + " relations");
+        }
+        return (long) slice << 51 | (long) kind << 48 | (long) relationId << 24 | (cell & 0xFFFFFF);
     }
 
     /** For tests and tools: the records of an encoded window. */
@@ -136,7 +147,7 @@ final class EventWindow {
             int slice = Short.toUnsignedInt(b.getShort());
             int rel = Short.toUnsignedInt(b.getShort());
             int kind = b.get();
-            b.get();
+            rel |= Byte.toUnsignedInt(b.get()) << 16;
             int count = Short.toUnsignedInt(b.getShort());
             long cell = Integer.toUnsignedLong(b.getInt());
             out.add(new Record(slice, rel, kind, count, cell));

@@ -1,6 +1,8 @@
 package io.pgbftrace.replay;
 
+import io.pgbftrace.session.BackendFilter;
 import io.pgbftrace.session.BatchCodec;
+import io.pgbftrace.session.Marker;
 import io.pgbftrace.session.Catalog;
 import io.pgbftrace.session.EventKind;
 import io.pgbftrace.session.FileKey;
@@ -51,12 +53,8 @@ final class ReplayIndex implements AutoCloseable {
         }
     }
 
-    /** A QUERY or CHECKPOINT marker. */
-    record Marker(long timeNs, EventKind kind, int pid, String text, long value) {
-    }
-
     private final SessionReader reader;
-    private final int[] hidden;
+    private final BackendFilter filter;
     private final Catalog catalog = new Catalog();
     private final List<Entry> entries = new ArrayList<>();
     private final Map<Object, Entry> byIdentity = new HashMap<>();
@@ -70,14 +68,14 @@ final class ReplayIndex implements AutoCloseable {
     private long next;
     private long events;
     private boolean ended;
+    private long lost;
     private long markersDropped;
     private volatile long markerScanBatches;
     private volatile boolean markerScanDone;
 
     ReplayIndex(SessionReader reader, boolean includeRecorder) {
         this.reader = reader;
-        this.hidden = includeRecorder ? new int[0]
-                : reader.metadata().recorder.backendPids.stream().mapToInt(Integer::intValue).sorted().toArray();
+        this.filter = BackendFilter.of(reader.metadata(), includeRecorder);
         refresh();
     }
 
@@ -109,7 +107,7 @@ final class ReplayIndex implements AutoCloseable {
             @Override
             public void relation(Relation r) {
                 catalog.add(r);
-                Entry e = entry(List.of(r.db(), r.oid()));
+                Entry e = entry(Catalog.RelationId.of(r));
                 if (e.relation == null || r.seenAtNs() >= e.relation.seenAtNs()) {
                     e.relation = r;
                 }
@@ -119,10 +117,33 @@ final class ReplayIndex implements AutoCloseable {
             }
 
             @Override
+            public void lost(long timeNs, long count) {
+                lost += count;
+            }
+
+            @Override
             public void end(String reason) {
                 ended = true;
             }
         });
+    }
+
+    synchronized long lostEvents() {
+        return lost;
+    }
+
+    /** What the reader found damaged, if anything (reading stopped there). */
+    synchronized java.util.Optional<String> damage() {
+        return reader.damage();
+    }
+
+    boolean recorderAlive() {
+        return reader.recorderAlive();
+    }
+
+    /** Ends the marker pass (after a failure) so that the page stops waiting for it. */
+    void markScanDone() {
+        markerScanDone = true;
     }
 
     private Entry entry(Object identity) {
@@ -142,7 +163,7 @@ final class ReplayIndex implements AutoCloseable {
         Relation r = catalog.resolve(key, timeNs);
         Entry entry;
         if (r != null) {
-            entry = entry(List.of(r.db(), r.oid()));
+            entry = entry(Catalog.RelationId.of(r));
         } else {
             entry = fileEntries.computeIfAbsent(key, k -> {
                 Entry f = entry(k);
@@ -161,7 +182,7 @@ final class ReplayIndex implements AutoCloseable {
     }
 
     boolean hidden(int pid) {
-        return hidden.length > 0 && Arrays.binarySearch(hidden, pid) >= 0;
+        return filter.hides(pid);
     }
 
     /** Start of the session (its wall-clock anchor), in monotonic ns. */

@@ -4,9 +4,11 @@ import io.pgbftrace.session.PgbftraceException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.pgbftrace.session.Marker;
 import io.pgbftrace.session.Relation;
 import io.pgbftrace.session.SessionMetadata;
 import io.pgbftrace.session.SessionReader;
+import io.pgbftrace.session.SessionStatus;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,17 +44,32 @@ public final class ReplayServer implements AutoCloseable {
     static final int MAX_SLICES = 4096;
     static final double MAX_WINDOW_SECONDS = 3600;
     private static final ObjectMapper JSON = new ObjectMapper();
+    static final long MAX_REQUEST_MS = 10_000;
+
+    static {
+        // read once by the JDK's HTTP server when it first loads: a client that sends half a request is cut off
+        System.setProperty("sun.net.httpserver.maxReqTime", Long.toString(MAX_REQUEST_MS));
+        System.setProperty("sun.net.httpserver.maxRspTime", Long.toString(6 * MAX_REQUEST_MS));
+    }
 
     private final ReplayIndex index;
     private final HttpServer http;
-    private final ExecutorService workers = Executors.newFixedThreadPool(4, daemon("pgbftrace-replay-http"));
+    /**
+     * A thread per connection (cached, so one slow client never holds up another); the JDK server closes a
+     * connection whose request takes longer than {@link #MAX_REQUEST_MS} (see the static block).
+     */
+    private final ExecutorService workers = Executors.newCachedThreadPool(daemon("pgbftrace-replay-http"));
     private final ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
             daemon("pgbftrace-replay-index"));
     private final double speed;
     private final boolean follow;
     private final Map<String, byte[]> assets = new HashMap<>();
+    /** The first failure of the background pass; it stops following and is shown in /api/session. */
+    private volatile String backgroundError;
+    private final java.io.PrintStream log;
 
-    private ReplayServer(ReplayIndex index, HttpServer http, double speed, boolean follow) {
+    private ReplayServer(ReplayIndex index, HttpServer http, double speed, boolean follow, java.io.PrintStream log) {
+        this.log = log;
         this.index = index;
         this.http = http;
         this.speed = speed;
@@ -66,6 +83,12 @@ public final class ReplayServer implements AutoCloseable {
      */
     public static ReplayServer start(Path session, String bind, int port, double speed, boolean follow,
                                      boolean includeRecorder) {
+        return start(session, bind, port, speed, follow, includeRecorder, System.err);
+    }
+
+    /** Opens the session and starts serving; problems met while serving are said on {@code log}. */
+    public static ReplayServer start(Path session, String bind, int port, double speed, boolean follow,
+                                     boolean includeRecorder, java.io.PrintStream log) {
         SessionReader reader = SessionReader.open(session);
         ReplayIndex index = new ReplayIndex(reader, includeRecorder);
         HttpServer http;
@@ -73,26 +96,58 @@ public final class ReplayServer implements AutoCloseable {
             http = HttpServer.create(new InetSocketAddress(bind, port), 64);
         } catch (BindException e) {
             index.close();
-            throw new PgbftraceException("port " + port + " on " + bind + " is in use; choose another with --port"
-                    + " (0 picks a free one)", e);
+            throw new PgbftraceException(bindProblem(bind, port, e), e);
         } catch (IOException | IllegalArgumentException e) {
             index.close();
             throw new PgbftraceException("cannot listen on " + bind + ":" + port + ": " + e.getMessage(), e);
         }
-        ReplayServer s = new ReplayServer(index, http, speed, follow);
+        ReplayServer s = new ReplayServer(index, http, speed, follow, log);
         s.loadAssets();
         http.createContext("/", s::handle);
         http.setExecutor(s.workers);
         http.start();
         if (follow) {
-            s.background.scheduleWithFixedDelay(() -> {
+            s.background.scheduleWithFixedDelay(() -> s.guarded(() -> {
                 index.refresh();
                 index.scanMarkers();
-            }, 0, 250, TimeUnit.MILLISECONDS);
+            }), 0, 250, TimeUnit.MILLISECONDS);
         } else {
-            s.background.execute(index::scanMarkers);
+            s.background.execute(() -> s.guarded(index::scanMarkers));
         }
         return s;
+    }
+
+    /**
+     * Runs a step of the background pass; a failure is kept (the page shows it), said once on the log, and ends
+     * the pass instead of silently cancelling every later run.
+     */
+    private void guarded(Runnable step) {
+        if (backgroundError != null) {
+            return;
+        }
+        try {
+            step.run();
+        } catch (RuntimeException | Error e) {
+            backgroundError = e instanceof PgbftraceException ? e.getMessage()
+                    : "reading the session failed: " + e;
+            index.markScanDone();
+            log.println("pgbftrace replay: " + backgroundError + "; the page shows what was read before");
+            log.flush();
+        }
+    }
+
+    /** Why a port cannot be had, in words: in use, reserved for root, or not an address of this machine. */
+    static String bindProblem(String bind, int port, BindException e) {
+        String m = String.valueOf(e.getMessage());
+        if (m.contains("Permission denied") || m.contains("Access denied")) {
+            return "port " + port + " needs root (ports below 1024 are reserved); choose --port 1024 or above, or 0"
+                    + " for a free one";
+        }
+        if (m.contains("assign requested address")) {
+            return "--bind " + bind + " is not an address of this machine; use 127.0.0.1 (this machine only) or"
+                    + " 0.0.0.0 (every interface)";
+        }
+        return "port " + port + " on " + bind + " is in use; choose another with --port (0 picks a free one)";
     }
 
     private void loadAssets() {
@@ -113,10 +168,23 @@ public final class ReplayServer implements AutoCloseable {
         return http.getAddress().getPort();
     }
 
+    /** Whether other machines can reach the server (it listens on every interface or a non-loopback one). */
+    public boolean reachableFromOtherMachines() {
+        return !http.getAddress().getAddress().isLoopbackAddress();
+    }
+
     public URI url() {
-        String host = http.getAddress().getAddress().isAnyLocalAddress() ? "127.0.0.1"
+        String host = http.getAddress().getAddress().isAnyLocalAddress() ? hostName()
                 : http.getAddress().getHostString();
         return URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port() + "/");
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "127.0.0.1";
+        }
     }
 
     private void handle(HttpExchange ex) throws IOException {
@@ -147,7 +215,11 @@ public final class ReplayServer implements AutoCloseable {
             }
         } catch (BadRequest e) {
             error(ex, e.status, e.getMessage());
+        } catch (PgbftraceException e) {
+            log.println("pgbftrace replay: " + e.getMessage());
+            error(ex, 500, e.getMessage());
         } catch (RuntimeException e) {
+            log.println("pgbftrace replay: internal error answering " + ex.getRequestURI().getRawPath() + ": " + e);
             error(ex, 500, "internal error: " + e.getClass().getSimpleName());
         } finally {
             ex.close(); // after the catch blocks, which still answer on it
@@ -251,11 +323,15 @@ public final class ReplayServer implements AutoCloseable {
         s.put("batches", index.batchCount());
         s.put("ended", index.ended());
         s.put("following", follow);
-        s.put("live", follow && !index.ended());
+        boolean alive = index.recorderAlive();
+        s.put("live", follow && !index.ended() && alive && backgroundError == null);
+        s.put("status", SessionStatus.of(m, index.ended(), alive, index.damage()).text());
+        s.put("damage", index.damage().orElse(null));
+        s.put("error", backgroundError);
         s.put("speed", speed);
         s.put("markersReady", index.markerScanDone());
         s.put("markersProgress", index.markerScanProgress());
-        s.put("lostEvents", m.lostEvents);
+        s.put("lostEvents", m.lostEvents(index.lostEvents()));
         s.put("toolVersion", m.toolVersion);
         return s;
     }
@@ -289,7 +365,7 @@ public final class ReplayServer implements AutoCloseable {
     Map<String, Object> markers() {
         long start = index.startNs();
         List<Map<String, Object>> list = new ArrayList<>();
-        for (ReplayIndex.Marker k : index.markers()) {
+        for (Marker k : index.markers()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("t", (k.timeNs() - start) / 1e9);
             m.put("kind", k.kind().name());

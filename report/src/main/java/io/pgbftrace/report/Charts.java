@@ -1,5 +1,6 @@
 package io.pgbftrace.report;
 
+import io.pgbftrace.session.Marker;
 import org.jfree.svg.SVGGraphics2D;
 import org.jfree.svg.SVGHints;
 
@@ -248,7 +249,7 @@ final class Charts {
      * Events per time bin, stacked: accesses, kernel reads, writes; QUERY and CHECKPOINT markers as lines with
      * the SQL text or checkpoint details as tooltips.
      */
-    static String timeline(long[][] bins, long startNs, long spanNs, List<ReportData.Marker> markers, boolean log) {
+    static String timeline(long[][] bins, long startNs, long spanNs, List<Marker> markers, boolean log) {
         int plotW = 900;
         int plotH = 140;
         int top = TOP + 18; // room for the legend above the bars // room for the legend above the bars
@@ -283,7 +284,7 @@ final class Charts {
                 g.fill(new Rectangle2D.Double(LEFT + i * bw, y, Math.max(bw - 0.5, 0.5), Math.max(part, 0.5)));
             }
         }
-        for (ReportData.Marker m : markers) {
+        for (Marker m : markers) {
             double x = LEFT + plotW * (double) (m.timeNs() - startNs) / spanNs;
             boolean checkpoint = m.kind() != io.pgbftrace.session.EventKind.QUERY;
             g.setColor(checkpoint ? Palette.CHECKPOINT_MARK : Palette.QUERY_MARK);

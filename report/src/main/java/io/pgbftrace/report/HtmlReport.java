@@ -2,6 +2,8 @@ package io.pgbftrace.report;
 
 import io.pgbftrace.session.PgbftraceException;
 import io.pgbftrace.session.EventKind;
+import io.pgbftrace.session.Marker;
+import io.pgbftrace.session.SessionStatus;
 import io.pgbftrace.session.OutputFile;
 import io.pgbftrace.session.Relation;
 import io.pgbftrace.session.SessionMetadata;
@@ -64,6 +66,7 @@ public final class HtmlReport {
         try (SessionReader reader = SessionReader.open(options.session())) {
             data = new ReportData(reader, options, progress);
             reader.read(data);
+            data.finished(reader);
             relations = data.relations();
         }
         Model model = model(options, data, relations);
@@ -146,15 +149,12 @@ public final class HtmlReport {
             counts.add(Map.of("kind", e.getKey().name(), "n", fmt(e.getValue())));
         }
         v.put("counts", counts);
-        long lost = Math.max(data.lost, m.lostEvents);
+        long lost = m.lostEvents(data.lost);
         v.put("lost", fmt(lost));
         v.put("lostClass", lost > 0 ? "bad" : "good");
-        boolean complete = "complete".equals(m.state) && data.ended;
-        v.put("status", complete ? "finished cleanly (" + m.stopReason + ")"
-                : "failed".equals(m.state) ? "failed: " + m.stopReason
-                : "incomplete: the recording did not finish (recorder stopped or still running); everything it"
-                + " wrote is shown");
-        v.put("statusClass", complete ? "good" : "bad");
+        SessionStatus status = SessionStatus.of(m, data.ended, data.recorderAlive, data.damage);
+        v.put("status", status.complete() ? "complete (stopped: " + m.stopReason + ")" : status.text());
+        v.put("statusClass", status.complete() ? "good" : "bad");
         List<String> notes = new ArrayList<>(m.notes);
         if (data.hidden > 0) {
             notes.add(String.format(Locale.ROOT, "Events of the recorder's own backends (catalog look-ups), not"
@@ -166,7 +166,7 @@ public final class HtmlReport {
         }
         v.put("notes", notes);
 
-        List<ReportData.Marker> markers = timelineMarkers(data.markers);
+        List<Marker> markers = timelineMarkers(data.markers);
         long queries = data.markers.stream().filter(x -> x.kind() == EventKind.QUERY).count() + data.markersDropped;
         long shownQueries = markers.stream().filter(x -> x.kind() == EventKind.QUERY).count();
         v.put("timeline", Charts.timeline(data.timeline, data.startNs, data.spanNs(), markers, options.logScale()));
@@ -213,9 +213,9 @@ public final class HtmlReport {
     }
 
     /** Queries evenly thinned to at most {@link #MAX_TIMELINE_QUERIES}; checkpoints all kept. */
-    private static List<ReportData.Marker> timelineMarkers(List<ReportData.Marker> markers) {
-        List<ReportData.Marker> queries = markers.stream().filter(x -> x.kind() == EventKind.QUERY).toList();
-        List<ReportData.Marker> out = new ArrayList<>(markers.stream().filter(x -> x.kind() != EventKind.QUERY)
+    private static List<Marker> timelineMarkers(List<Marker> markers) {
+        List<Marker> queries = markers.stream().filter(x -> x.kind() == EventKind.QUERY).toList();
+        List<Marker> out = new ArrayList<>(markers.stream().filter(x -> x.kind() != EventKind.QUERY)
                 .toList());
         double step = Math.max(1.0, (double) queries.size() / MAX_TIMELINE_QUERIES);
         for (double i = 0; i < queries.size(); i += step) {

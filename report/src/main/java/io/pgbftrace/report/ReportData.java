@@ -1,6 +1,8 @@
 package io.pgbftrace.report;
 
+import io.pgbftrace.session.BackendFilter;
 import io.pgbftrace.session.Catalog;
+import io.pgbftrace.session.Marker;
 import io.pgbftrace.session.Event;
 import io.pgbftrace.session.EventKind;
 import io.pgbftrace.session.FileKey;
@@ -14,7 +16,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
 import java.util.function.LongConsumer;
 
 /**
@@ -24,10 +26,6 @@ import java.util.function.LongConsumer;
 final class ReportData implements SessionVisitor {
     static final int TIMELINE_BINS = 240;
     static final int MAX_MARKERS = 5000;
-
-    /** A QUERY or CHECKPOINT marker. */
-    record Marker(long timeNs, EventKind kind, int pid, String text, long value) {
-    }
 
     final SessionMetadata metadata;
     final long startNs;
@@ -44,8 +42,10 @@ final class ReportData implements SessionVisitor {
     long hidden;
     long outsideWindow;
     boolean ended;
+    boolean recorderAlive;
+    Optional<String> damage = Optional.empty();
 
-    private final Set<Integer> hide;
+    private final BackendFilter filter;
     private final Map<SeqKey, Long> lastBlock = new HashMap<>();
     private final LongConsumer progress;
     private long seen;
@@ -57,7 +57,7 @@ final class ReportData implements SessionVisitor {
         this.metadata = reader.metadata();
         this.options = options;
         this.progress = progress;
-        this.hide = options.includeRecorder() ? Set.of() : Set.copyOf(metadata.recorder.backendPids);
+        this.filter = BackendFilter.of(metadata, options.includeRecorder());
         long sessionStart = metadata.startMonotonicNs != null ? metadata.startMonotonicNs : 0;
         long sessionEnd = Math.max(metadata.endMonotonicNs != null ? metadata.endMonotonicNs : sessionStart,
                 reader.lastEventTimeNs().orElse(sessionStart));
@@ -99,7 +99,7 @@ final class ReportData implements SessionVisitor {
         if ((++seen & 0xFFFFF) == 0) {
             progress.accept(seen);
         }
-        if (hide.contains(e.pid())) {
+        if (filter.hides(e.pid())) {
             hidden++;
             return;
         }
@@ -115,7 +115,7 @@ final class ReportData implements SessionVisitor {
             case WRITE -> t[2]++;
             default -> {
                 if (markers.size() < MAX_MARKERS) {
-                    markers.add(new Marker(e.timeNs(), e.kind(), e.pid(), e.text(), e.value()));
+                    markers.add(Marker.of(e));
                 } else {
                     markersDropped++;
                 }
@@ -137,12 +137,18 @@ final class ReportData implements SessionVisitor {
         d.add(e, bin(e.timeNs(), options.bins()));
     }
 
+    /** After the pass: what the reader found (damage) and whether the session may still grow. */
+    void finished(SessionReader reader) {
+        damage = reader.damage();
+        recorderAlive = reader.recorderAlive();
+    }
+
     /** Files merged into relations: by (db, oid) when the catalog names them, else one entry per file. */
     List<RelationData> relations() {
         Map<Object, RelationData> out = new LinkedHashMap<>();
         byFile.forEach((key, data) -> {
             Relation r = catalog.resolve(key, data.firstTimeNs);
-            Object id = r == null ? key : List.of(r.db(), r.oid());
+            Object id = catalog.identity(key, data.firstTimeNs);
             RelationData target = out.computeIfAbsent(id, k -> new RelationData(r, key, options.bins(),
                     options.blockRows()));
             target.merge(data);
@@ -152,7 +158,7 @@ final class ReportData implements SessionVisitor {
         });
         // the freshest record of each relation (its latest size)
         for (Relation r : catalog.all()) {
-            RelationData d = out.get(List.of(r.db(), r.oid()));
+            RelationData d = out.get(Catalog.RelationId.of(r));
             if (d != null) {
                 d.stats.seen(r);
             }

@@ -206,7 +206,7 @@ class HtmlReportTest {
         Path out2 = tmp.resolve("killed.html");
         HtmlReport.write(options(incomplete), out2, n -> { });
         String html = Files.readString(out2);
-        assertTrue(html.contains("incomplete: the recording did not finish"), html);
+        assertTrue(html.contains("incomplete: the recorder stopped without finishing it"), html);
         assertTrue(rows(parse(out2)).containsKey("public.orders"));
     }
 

@@ -66,7 +66,8 @@ public final class BpftraceScript {
         s.append("// outcome method: ").append(pairing ? METHOD_PAIRING + " (" + why + ")" : METHOD_ARGUMENTS)
                 .append('\n');
         s.append("BEGIN { printf(\"R %llu\\n\", nsecs); }\n");
-        s.append("interval:s:1 { printf(\"T %llu\\n\", nsecs); }\n\n");
+        // a tick closes the current batch: a killed recorder loses at most this much (docs/session-format.md)
+        s.append("interval:ms:100 { printf(\"T %llu\\n\", nsecs); }\n\n");
 
         if (pairing) {
             s.append(usdt).append("buffer__read__start\n").append(filter).append("\n{\n")

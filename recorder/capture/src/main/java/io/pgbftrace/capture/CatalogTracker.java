@@ -39,7 +39,8 @@ final class CatalogTracker implements AutoCloseable {
     private final Thread worker;
     private final int mainDb;
     private volatile boolean closing;
-    private volatile String lastError;
+    private final java.util.concurrent.atomic.AtomicLong lookupErrors = new java.util.concurrent.atomic.AtomicLong();
+    private volatile String firstError;
 
     CatalogTracker(ConnectionSettings settings, Connection main, ServerInfo server, IntConsumer backendPid)
             throws SQLException {
@@ -114,8 +115,10 @@ final class CatalogTracker implements AutoCloseable {
         return seen.stream().filter(k -> !known.contains(k)).toList();
     }
 
-    String lastError() {
-        return lastError;
+    /** A note on failed look-ups (they are retried; each failure is counted), or null when none failed. */
+    String lookupProblems() {
+        long n = lookupErrors.get();
+        return n == 0 ? null : n + " catalog look-up(s) failed (retried); first: " + firstError;
     }
 
     private void work() {
@@ -134,8 +137,9 @@ final class CatalogTracker implements AutoCloseable {
                     lookups.add(new Lookup(l.key, l.attempt + 1));
                 }
             } catch (SQLException | RuntimeException ex) {
-                lastError = "catalog look-up of " + l.key + " failed: "
-                        + ConnectionSettings.oneLine(ex.getMessage());
+                if (lookupErrors.getAndIncrement() == 0) {
+                    firstError = "look-up of " + l.key + ": " + ConnectionSettings.oneLine(ex.getMessage());
+                }
                 lookups.add(new Lookup(l.key, l.attempt + 1));
             }
         }

@@ -11,7 +11,7 @@ import io.pgbftrace.session.SessionMetadata;
 import io.pgbftrace.session.SessionReader;
 import io.pgbftrace.session.SessionWriter;
 
-import java.io.BufferedReader;
+import java.io.InputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -62,8 +62,9 @@ public final class Importer {
         m.notes.add("imported from " + file.getFileName() + "; wall-clock times are unknown");
         List<String> firstBad = new ArrayList<>();
         long[] bad = new long[1];
-        try (SessionWriter w = SessionWriter.create(out, m);
-             BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        SessionSwap swap = SessionSwap.begin(out); // --force: the old session comes back if this import fails
+        SessionWriter w = SessionWriter.create(out, m);
+        try (InputStream raw = Files.newInputStream(file)) {
             for (Relation r : catalog) {
                 w.appendRelation(r);
             }
@@ -88,17 +89,23 @@ public final class Importer {
                 }
 
                 @Override
-                public void bad(long lineNumber, String line, String why) {
-                    if (++bad[0] <= MAX_REPORTED) {
-                        firstBad.add("line " + lineNumber + ": " + why + ": " + abbreviate(line));
+                public void bad(long lineNumber, int lines, String line, String why) {
+                    bad[0] += lines;
+                    if (firstBad.size() < MAX_REPORTED) {
+                        firstBad.add((lines == 1 ? "line " + lineNumber : "lines " + lineNumber + "-"
+                                + (lineNumber + lines - 1)) + ": " + why + ": " + abbreviate(line));
                     }
                 }
             };
+            LineReader in = new LineReader(raw);
             if (format.equals(FORMAT_RAW)) {
                 TraceLineParser parser = new TraceLineParser(sink);
-                String line;
-                while ((line = in.readLine()) != null) {
-                    parser.accept(line);
+                for (LineReader.Line line = in.next(); line != null; line = in.next()) {
+                    if (line instanceof LineReader.Text t) {
+                        parser.accept(t.text());
+                    } else if (line instanceof LineReader.Overlong o) {
+                        parser.acceptOverlong(o.bytes(), o.start());
+                    }
                 }
                 parser.finish();
             } else {
@@ -114,25 +121,41 @@ public final class Importer {
                 m.notes.add(bad[0] + " line(s) of the input could not be read and were skipped");
             }
             w.finish("complete", "imported", true);
+            swap.commit();
             return new Result(w.eventCount(), bad[0], firstBad, catalog.size());
-        } catch (IOException e) {
-            throw new PgbftraceException("cannot read " + file + ": " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            // the events written so far stay readable; the session says why it ends there
+            String why = e instanceof IOException io ? "cannot read " + file + ": " + io.getMessage() : e.getMessage();
+            try {
+                w.finish("failed", why, false);
+            } catch (RuntimeException second) {
+                e.addSuppressed(second);
+            }
+            if (swap.replacing()) {
+                swap.rollback();
+                throw new PgbftraceException("import stopped: " + why + "; the earlier session in " + out
+                        + " is unchanged", e);
+            }
+            throw new PgbftraceException("import stopped: " + why + " (the " + w.eventCount()
+                    + " events before it are kept in " + out + ")", e);
         }
     }
 
-    private static void readOriginal(BufferedReader in, TraceLineParser.Sink sink, long spacingNs)
-            throws IOException {
-        String line;
+    private static void readOriginal(LineReader in, TraceLineParser.Sink sink, long spacingNs) throws IOException {
         long n = 0;
         long lineNumber = 0;
-        while ((line = in.readLine()) != null) {
+        for (LineReader.Line line = in.next(); line != null; line = in.next()) {
             lineNumber++;
-            String t = line.trim();
+            if (!(line instanceof LineReader.Text text)) {
+                sink.bad(lineNumber, 1, ((LineReader.Overlong) line).start(), "line too long");
+                continue;
+            }
+            String t = text.text().trim();
             if (t.isEmpty() || t.startsWith("Attaching ")) {
                 continue;
             }
             if (!ORIGINAL_LINE.matcher(t).matches()) {
-                sink.bad(lineNumber, line, "not a %08x%08x%08x line");
+                sink.bad(lineNumber, 1, text.text(), "not a %08x%08x%08x line");
                 continue;
             }
             int relfilenode = (int) Long.parseLong(t.substring(0, 8), 16);
@@ -144,7 +167,7 @@ public final class Importer {
     }
 
     private static String abbreviate(String line) {
-        String oneLine = line.replace('\n', ' ');
+        String oneLine = line.replaceAll("\\p{Cntrl}", " ");
         return oneLine.length() > 60 ? oneLine.substring(0, 60) + "..." : oneLine;
     }
 

@@ -1,16 +1,20 @@
 package io.pgbftrace.capture;
 
 import io.pgbftrace.session.PgbftraceException;
+import io.pgbftrace.session.RecorderProcess;
 import io.pgbftrace.session.SessionFormat;
+import io.pgbftrace.session.SessionMetadata;
+import io.pgbftrace.session.SessionReader;
 
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /** The checks that come before tracing, each failing with one line that says what to do. */
@@ -24,12 +28,16 @@ public final class Preflight {
     private Preflight() {
     }
 
-    /** --out must be new or empty; --force replaces an earlier session, never a folder of other files. */
+    /**
+     * --out must be new or empty; --force may replace an earlier session, never a folder of other files nor a
+     * session that a recorder is writing now. Changes nothing: {@link SessionSwap} replaces the old session only
+     * once the new one has really started.
+     */
     public static void checkOutput(Path out, boolean force) {
-        if (!Files.exists(out)) {
+        if (!Files.exists(out, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        if (!Files.isDirectory(out)) {
+        if (!Files.isDirectory(out, LinkOption.NOFOLLOW_LINKS)) {
             throw PgbftraceException.usage("--out " + out + " is a file; give a folder name for the session");
         }
         List<Path> entries;
@@ -50,18 +58,15 @@ public final class Preflight {
             throw PgbftraceException.usage("--out " + out + " holds files that are not a session; --force only"
                     + " replaces an earlier session, choose another folder");
         }
-        for (Path p : entries) {
-            deleteRecursively(p);
+        SessionMetadata old;
+        try {
+            old = SessionReader.readMetadata(out);
+        } catch (PgbftraceException e) {
+            return; // a damaged session may be replaced
         }
-    }
-
-    private static void deleteRecursively(Path p) {
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
-                Files.delete(q);
-            }
-        } catch (IOException e) {
-            throw new PgbftraceException("cannot replace the session in " + p.getParent() + ": " + e.getMessage(), e);
+        if (RecorderProcess.isAlive(old.recorder)) {
+            throw PgbftraceException.usage("--out " + out + " is being recorded right now by pid " + old.recorder.pid
+                    + "; --force never replaces a live recording: stop that recorder first or choose another folder");
         }
     }
 
@@ -130,37 +135,25 @@ public final class Preflight {
             return Optional.empty();
         }
         String how = "mount -t tracefs nodev " + TRACEFS;
+        Processes.Result r;
         try {
-            Process p = new ProcessBuilder("mount", "-t", "tracefs", "nodev", TRACEFS.toString())
-                    .redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes()).trim();
-            if (p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0
-                    && Files.exists(TRACEFS.resolve("uprobe_events"))) {
-                return Optional.of("mounted tracefs at " + TRACEFS + " (bpftrace needs it to detach its probes)");
-            }
-            throw new PgbftraceException("tracefs is not mounted and mounting it failed (" + out + "); mount it with: "
-                    + how);
-        } catch (IOException e) {
-            throw new PgbftraceException("tracefs is not mounted; mount it with: " + how, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PgbftraceException("interrupted while mounting tracefs", e);
+            r = Processes.run(List.of("mount", "-t", "tracefs", "nodev", TRACEFS.toString()), Duration.ofSeconds(10));
+        } catch (PgbftraceException e) {
+            throw new PgbftraceException("tracefs is not mounted (" + e.getMessage() + "); mount it with: " + how, e);
         }
+        if (r.ok() && Files.exists(TRACEFS.resolve("uprobe_events"))) {
+            return Optional.of("mounted tracefs at " + TRACEFS + " (bpftrace needs it to detach its probes)");
+        }
+        throw new PgbftraceException("tracefs is not mounted and mounting it failed (" + r.lastLine()
+                + "); mount it with: " + how);
     }
 
     /** "bpftrace v0.17.0" -> "0.17.0"; null when it cannot be run. */
     public static String bpftraceVersion(Path bpftrace) {
         try {
-            Process p = new ProcessBuilder(bpftrace.toString(), "--version").redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes()).trim();
-            p.waitFor(10, TimeUnit.SECONDS);
+            String out = Processes.run(List.of(bpftrace.toString(), "--version"), Duration.ofSeconds(10)).lastLine();
             return out.startsWith("bpftrace v") ? out.substring("bpftrace v".length()) : out;
-        } catch (IOException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        } catch (PgbftraceException e) {
             return null;
         }
     }

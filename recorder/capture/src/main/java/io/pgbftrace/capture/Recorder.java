@@ -1,62 +1,73 @@
 package io.pgbftrace.capture;
 
-import io.pgbftrace.session.PgbftraceException;
 import io.pgbftrace.session.Event;
 import io.pgbftrace.session.FileKey;
-import io.pgbftrace.session.Relation;
+import io.pgbftrace.session.PgbftraceException;
 import io.pgbftrace.session.RecorderProcess;
+import io.pgbftrace.session.Relation;
 import io.pgbftrace.session.SessionFormat;
 import io.pgbftrace.session.SessionMetadata;
 import io.pgbftrace.session.SessionWriter;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintStream;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Records one cluster into a session: checks, catalog snapshot, bpftrace, and the loop that turns its output
- * into batches until a stop condition. bpftrace runs in a session of its own (Ctrl-C reaches only us, and we stop
- * it in order) and dies with the recorder (parent-death signal), so it never outlives us.
+ * Records one cluster into a session: checks (all of them before anything is written), catalog snapshot,
+ * bpftrace, and the watch that ends the recording on a stop request, a limit, or a fault (bpftrace gone, the
+ * server stopped or restarted, the disk full). One thread owns the session writer from the first record to the
+ * last: it reads bpftrace's output and finishes the session with what this thread hands it at the end.
  */
 public final class Recorder {
     private static final long READY_TIMEOUT_MS = 120_000;
     private static final long DRAIN_TIMEOUT_MS = 30_000;
+    /** session.json is rewritten every this many ticks (bpftrace ticks every 100 ms). */
+    private static final int METADATA_TICKS = 10;
+
+    /** What a recording tells whoever runs it (the record command draws progress; the demo waits for start). */
+    public interface Listener {
+        /** A line for the user. */
+        default void say(String line) {
+        }
+
+        /** Recording really started (bpftrace attached); the session is readable from now on. */
+        default void started(Path session) {
+        }
+
+        /** About once a second while recording. */
+        default void progress(long elapsedNs, long events, double eventsPerSecond, long lostEvents) {
+        }
+    }
 
     private final RecordOptions options;
-    private final PrintStream err;
+    private final Listener listener;
     private final StopControl stop;
 
-    /** Filled while recording, read by the progress loop. */
+    /** Filled while recording, read by the watch. */
     private final AtomicLong events = new AtomicLong();
     private final AtomicLong lost = new AtomicLong();
-    private final AtomicLong badLines = new AtomicLong();
-    private final Deque<String> stderrTail = new ArrayDeque<>();
     private final List<Integer> recorderBackends = new CopyOnWriteArrayList<>();
     private final CountDownLatch ready = new CountDownLatch(1);
-    private volatile String firstBadLine;
-    /** Set when the thread that writes events fails; the recording then stops with this error. */
-    private volatile String writerFailure;
+    private final CompletableFuture<Void> started = new CompletableFuture<>();
+    private volatile long startNs;
 
-    public Recorder(RecordOptions options, PrintStream err, StopControl stop) {
+    public Recorder(RecordOptions options, Listener listener, StopControl stop) {
         this.options = options;
-        this.err = err;
+        this.listener = listener;
         this.stop = stop;
     }
 
@@ -65,7 +76,23 @@ public final class Recorder {
                           double seconds, List<FileKey> unresolved) {
     }
 
+    /** Completes when recording really started; completes exceptionally when it never will. */
+    public CompletableFuture<Void> started() {
+        return started;
+    }
+
     public Summary run() {
+        try {
+            return record();
+        } catch (RuntimeException e) {
+            started.completeExceptionally(e);
+            throw e;
+        } finally {
+            started.completeExceptionally(new PgbftraceException("the recording ended before it started"));
+        }
+    }
+
+    private Summary record() {
         Preflight.checkOutput(options.out(), options.force());
         Preflight.checkPrivileges();
         Path bpftrace = Preflight.findBpftrace(options.env());
@@ -73,7 +100,6 @@ public final class Recorder {
 
         Connection main = options.connection().connect();
         CatalogTracker catalog = null;
-        SessionWriter writer = null;
         try {
             ServerInfo server = ServerInfo.query(main);
             recorderBackends.add(server.backendPid());
@@ -99,17 +125,21 @@ public final class Recorder {
             if (script.fallbackWhy() != null && !options.forcePairing()) {
                 say("outcome method " + script.outcomeMethod() + ": " + script.fallbackWhy());
             }
-
             catalog = new CatalogTracker(options.connection(), main, server, recorderBackends::add);
+            List<Relation> startSnapshot = catalog.snapshotAll("start");
             SessionMetadata m = metadata(server, postmaster, binary, bpftrace, script);
-            writer = SessionWriter.create(options.out(), m);
-            writer.writeFile(SessionFormat.SCRIPT_FILE, script.text());
-            for (Relation r : catalog.snapshotAll("start")) {
-                writer.appendRelation(r);
+
+            // every check passed: only now is anything written (and an earlier session only moved aside)
+            SessionSwap swap = SessionSwap.begin(options.out());
+            SessionWriter writer;
+            try {
+                writer = SessionWriter.create(options.out(), m);
+                writer.writeFile(SessionFormat.SCRIPT_FILE, script.text());
+            } catch (RuntimeException e) {
+                swap.rollback();
+                throw e;
             }
-            m.recorder.backendPids = new ArrayList<>(recorderBackends);
-            writer.writeMetadata();
-            return record(bpftrace, writer, catalog);
+            return record(bpftrace, writer, catalog, startSnapshot, swap, postmaster);
         } catch (SQLException e) {
             throw new PgbftraceException("catalog query failed: " + ConnectionSettings.oneLine(e.getMessage()), e);
         } finally {
@@ -148,163 +178,257 @@ public final class Recorder {
         long self = ProcessHandle.current().pid();
         m.recorder.pid = self;
         m.recorder.processStart = RecorderProcess.startOf(self);
+        m.recorder.backendPids = new ArrayList<>(recorderBackends);
         return m;
     }
 
-    private Summary record(Path bpftrace, SessionWriter writer, CatalogTracker catalog) {
-        SessionMetadata m = writer.metadata();
-        Process process = launch(bpftrace, writer.dir().resolve(SessionFormat.SCRIPT_FILE));
-        Thread stderrReader = daemon("pgbftrace-bpftrace-stderr", () -> drainStderr(process));
-        Thread stdoutReader = daemon("pgbftrace-bpftrace-stdout", () -> consume(process, writer, catalog));
-        stderrReader.start();
-        stdoutReader.start();
+    /** What the watching thread hands the writer thread at the end. */
+    private record Ending(List<Relation> relations, List<String> notes, List<Integer> backendPids, String state,
+                          String reason, boolean clean) {
+    }
+
+    private Summary record(Path bpftrace, SessionWriter writer, CatalogTracker catalog, List<Relation> startSnapshot,
+                           SessionSwap swap, int postmaster) {
+        BpftraceProcess bp = BpftraceProcess.start(bpftrace, writer.dir().resolve(SessionFormat.SCRIPT_FILE),
+                options.bufferPages(), options.env(), this::say);
+        WriterThread wt = new WriterThread(bp, writer, catalog, startSnapshot);
+        wt.start();
         catalog.start();
 
         String failure = null;
-        long startNs = 0;
+        boolean attached = false;
         try {
-            if (!awaitReady(process)) {
-                failure = "bpftrace did not start: " + bpftraceProblem(process);
+            if (!awaitReady(bp)) {
+                failure = wt.failure != null ? wt.failure : "bpftrace did not start: " + bp.problem();
             } else {
-                startNs = System.nanoTime();
-                m.startWall = Instant.now().toString();
-                m.startMonotonicNs = startNs;
-                m.state = "recording";
-                synchronized (writer) {
-                    writer.writeMetadata();
-                }
-                say("recording " + options.connection().describe() + " (postmaster pid " + m.postgres.postmasterPid
-                        + ") into " + options.out() + "; Ctrl-C stops");
-                failure = loop(process, startNs);
+                attached = true;
+                swap.commit();
+                say("recording " + options.connection().describe() + " (postmaster pid " + postmaster + ") into "
+                        + options.out() + "; Ctrl-C stops");
+                started.complete(null);
+                failure = watch(bp, wt, postmaster);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             stop.stop("interrupted");
         } finally {
-            process.destroy(); // SIGTERM: bpftrace detaches its probes and exits
-            joinOrKill(process, stdoutReader);
+            bp.stop(DRAIN_TIMEOUT_MS, this::say);
         }
-        if (startNs == 0) {
-            startNs = System.nanoTime();
-            m.startWall = Instant.now().toString();
-            m.startMonotonicNs = startNs;
-        }
+        boolean drained = wt.awaitEndOfInput(DRAIN_TIMEOUT_MS);
         long endNs = System.nanoTime();
-        m.endMonotonicNs = endNs;
-        m.endWall = Instant.now().toString();
+        if (failure == null && wt.failure != null) {
+            failure = wt.failure;
+        }
 
         catalog.stopLookups();
         Set<FileKey> seen = catalog.seenFiles();
-        for (Relation r : catalog.drainResolved()) {
-            writer.appendRelation(r);
-        }
+        List<Relation> relations = new ArrayList<>(catalog.drainResolved());
+        List<String> notes = new ArrayList<>();
         try {
             for (Relation r : catalog.snapshotAll("end")) {
                 if (seen.contains(r.fileKey())) {
-                    writer.appendRelation(r);
+                    relations.add(r);
                 }
             }
         } catch (SQLException | RuntimeException e) {
             // the server may be gone (that may be why we stopped): the events are recorded, finish the session
-            m.notes.add("the catalog snapshot at the end failed: " + ConnectionSettings.oneLine(e.getMessage()));
+            notes.add("the catalog snapshot at the end failed: " + ConnectionSettings.oneLine(e.getMessage()));
         }
         List<FileKey> unresolved = catalog.unresolved();
         if (!unresolved.isEmpty()) {
-            m.notes.add(unresolved.size() + " file(s) named by events had no relation in the catalog when looked"
+            notes.add(unresolved.size() + " file(s) named by events had no relation in the catalog when looked"
                     + " up (created and dropped while recording, or never committed): " + abbreviate(unresolved));
         }
-        if (badLines.get() > 0) {
-            m.notes.add(badLines.get() + " bpftrace output line(s) could not be parsed; first: " + firstBadLine);
-        }
-        m.recorder.backendPids = new ArrayList<>(recorderBackends);
+        Optional.ofNullable(catalog.lookupProblems()).ifPresent(notes::add);
+        Optional.ofNullable(wt.badLines()).ifPresent(notes::add);
         String reason = failure != null ? failure : stop.reason() != null ? stop.reason() : "bpftrace exited";
         boolean clean = failure == null;
-        writer.finish(clean ? "complete" : "failed", reason, clean);
+        wt.finish(new Ending(relations, notes, new ArrayList<>(recorderBackends), clean ? "complete" : "failed",
+                reason, clean), endNs);
+        if (!drained || !wt.awaitFinished(DRAIN_TIMEOUT_MS)) {
+            say("the session writer did not finish within " + DRAIN_TIMEOUT_MS / 1000 + " s; " + options.out()
+                    + " is left readable but incomplete");
+        } else if (wt.finishFailure != null) {
+            failure = (failure == null ? "" : failure + "; ") + "finishing the session failed: " + wt.finishFailure;
+        }
+        if (!attached && swap.replacing()) {
+            swap.rollback();
+            throw new PgbftraceException(failure + "; the earlier session in " + options.out() + " is unchanged");
+        }
         if (failure != null) {
-            throw new PgbftraceException(failure + " (events so far are kept in " + options.out() + ")");
+            throw new PgbftraceException(failure + " (the events up to then are kept in " + options.out() + ")");
         }
-        return new Summary(options.out(), events.get(), lost.get(), reason, clean, (endNs - startNs) / 1e9,
-                unresolved);
+        return new Summary(options.out(), events.get(), lost.get(), reason, true,
+                (endNs - (startNs == 0 ? endNs : startNs)) / 1e9, unresolved);
     }
 
-    private Process launch(Path bpftrace, Path scriptFile) {
-        List<String> cmd = new ArrayList<>();
-        // the parent-death signal stops bpftrace if we die; setsid keeps the terminal's Ctrl-C for us alone
-        Preflight.findOnPath("setpriv", options.env()).ifPresent(p -> cmd.addAll(List.of(p.toString(),
-                "--pdeathsig", "TERM", "--")));
-        Preflight.findOnPath("setsid", options.env()).ifPresent(p -> cmd.add(p.toString()));
-        if (cmd.isEmpty()) {
-            say("setpriv and setsid (util-linux) not found: bpftrace may outlive the recorder if it is killed");
-        }
-        cmd.add(bpftrace.toString());
-        cmd.add(scriptFile.toString());
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("BPFTRACE_STRLEN", "200");
-        pb.environment().put("BPFTRACE_PERF_RB_PAGES", Integer.toString(options.bufferPages()));
-        try {
-            Process p = pb.start();
-            p.getOutputStream().close();
-            return p;
-        } catch (IOException e) {
-            throw new PgbftraceException("cannot start " + bpftrace + ": " + e.getMessage(), e);
-        }
-    }
-
-    private boolean awaitReady(Process process) throws InterruptedException {
+    private boolean awaitReady(BpftraceProcess bp) throws InterruptedException {
         long deadline = System.currentTimeMillis() + READY_TIMEOUT_MS;
         while (System.currentTimeMillis() < deadline) {
             if (ready.await(100, TimeUnit.MILLISECONDS)) {
                 return true;
             }
-            if (!process.isAlive() || stop.isStopped()) {
+            if (!bp.isAlive() || stop.isStopped()) {
                 return ready.getCount() == 0;
             }
         }
         return false;
     }
 
-    /** Waits for a stop condition, printing progress; returns a failure or null. */
-    private String loop(Process process, long startNs) throws InterruptedException {
+    /** Waits for a stop condition, telling progress; returns a failure or null. */
+    private String watch(BpftraceProcess bp, WriterThread wt, int postmaster) throws InterruptedException {
+        Optional<Instant> postmasterStart = ProcessHandle.of(postmaster).flatMap(h -> h.info().startInstant());
         long lastEvents = 0;
         long lastNs = startNs;
-        boolean tty = System.console() != null;
         while (true) {
             boolean stopped = stop.await(1000);
             long now = System.nanoTime();
             long n = events.get();
-            double rate = (n - lastEvents) / Math.max(1e-9, (now - lastNs) / 1e9);
+            listener.progress(now - startNs, n, (n - lastEvents) / Math.max(1e-9, (now - lastNs) / 1e9), lost.get());
             lastEvents = n;
             lastNs = now;
-            String line = String.format(Locale.ROOT, "recording %s  events %,d  %,.0f/s  lost %,d",
-                    clock(now - startNs), n, rate, lost.get());
-            err.print(tty ? "\r" + line + "   " : line + "\n");
-            err.flush();
             if (stopped) {
-                if (tty) {
-                    err.println();
-                }
-                return writerFailure;
+                return wt.failure;
             }
             if (options.duration() != null && now - startNs >= options.duration().toNanos()) {
                 stop.stop("duration " + options.duration().toString().substring(2).toLowerCase(Locale.ROOT)
                         + " reached");
             }
-            if (!process.isAlive()) {
-                if (tty) {
-                    err.println();
-                }
-                return "bpftrace exited unexpectedly (exit code " + process.exitValue() + "): "
-                        + bpftraceProblem(process);
+            if (!bp.isAlive()) {
+                return "bpftrace exited unexpectedly: " + bp.problem();
+            }
+            // a restarted server has a new postmaster whose children the script does not trace
+            if (!ProcessHandle.of(postmaster).filter(ProcessHandle::isAlive)
+                    .flatMap(h -> h.info().startInstant()).equals(postmasterStart)) {
+                return "the PostgreSQL server stopped or restarted (postmaster pid " + postmaster + " is gone);"
+                        + " nothing after that could be traced: record again";
             }
         }
     }
 
-    /** The reader of bpftrace's stdout: the only thread that writes events into the session. */
-    private void consume(Process process, SessionWriter writer, CatalogTracker catalog) {
-        Long max = options.maxEvents();
-        TraceLineParser parser = new TraceLineParser(new TraceLineParser.Sink() {
+    /**
+     * The only thread that touches the session writer: start records, bpftrace's output, and the end, whose
+     * contents the watching thread hands over through {@link #finish}.
+     */
+    private final class WriterThread extends Thread {
+        private final BpftraceProcess bp;
+        private final SessionWriter writer;
+        private final CatalogTracker catalog;
+        private final List<Relation> startSnapshot;
+        private final CountDownLatch endOfInput = new CountDownLatch(1);
+        private final CompletableFuture<Ending> ending = new CompletableFuture<>();
+        private final CountDownLatch finished = new CountDownLatch(1);
+        private final AtomicLong badLines = new AtomicLong();
+        private volatile String firstBadLine;
+        private volatile long endNs;
+        /** Set when writing failed (a full disk): the recording stops with it. */
+        volatile String failure;
+        volatile String finishFailure;
+        private int ticks;
+
+        WriterThread(BpftraceProcess bp, SessionWriter writer, CatalogTracker catalog, List<Relation> startSnapshot) {
+            super("pgbftrace-writer");
+            setDaemon(true);
+            this.bp = bp;
+            this.writer = writer;
+            this.catalog = catalog;
+            this.startSnapshot = startSnapshot;
+        }
+
+        @Override
+        public void run() {
+            try {
+                for (Relation r : startSnapshot) {
+                    writer.appendRelation(r);
+                }
+                writer.writeMetadata();
+                TraceLineParser parser = new TraceLineParser(new Sink());
+                LineReader in = new LineReader(bp.stdout());
+                for (LineReader.Line line = in.next(); line != null; line = in.next()) {
+                    if (line instanceof LineReader.Text t) {
+                        parser.accept(t.text());
+                    } else if (line instanceof LineReader.Overlong o) {
+                        parser.acceptOverlong(o.bytes(), o.start());
+                    }
+                }
+                parser.finish();
+            } catch (IOException e) {
+                // bpftrace's output closed under us: it is gone, which the watch reports
+            } catch (RuntimeException e) {
+                failure = "writing the session failed: " + (e instanceof PgbftraceException ? e.getMessage() : e);
+                stop.stop(failure);
+            }
+            endOfInput.countDown();
+            try {
+                finishSession(ending.join());
+            } catch (RuntimeException e) {
+                finishFailure = e instanceof PgbftraceException ? e.getMessage() : e.toString();
+            } finally {
+                finished.countDown();
+            }
+        }
+
+        private void finishSession(Ending end) {
+            SessionMetadata m = writer.metadata();
+            m.notes.addAll(end.notes());
+            try {
+                drainLost();
+                for (Relation r : end.relations()) {
+                    writer.appendRelation(r);
+                }
+            } catch (PgbftraceException e) {
+                m.notes.add("the end of the catalog could not be written: " + e.getMessage());
+            }
+            if (m.startMonotonicNs == null) { // bpftrace never attached
+                m.startMonotonicNs = endNs;
+                m.startWall = Instant.now().toString();
+            }
+            m.endMonotonicNs = endNs;
+            m.endWall = Instant.now().toString();
+            m.recorder.backendPids = end.backendPids();
+            writer.finish(end.state(), end.reason(), end.clean());
+        }
+
+        boolean awaitEndOfInput(long ms) {
+            try {
+                return endOfInput.await(ms, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+
+        void finish(Ending end, long endNs) {
+            this.endNs = endNs;
+            ending.complete(end);
+        }
+
+        boolean awaitFinished(long ms) {
+            try {
+                return finished.await(ms, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+
+        String badLines() {
+            long n = badLines.get();
+            return n == 0 ? null : n + " bpftrace output line(s) could not be parsed; first: " + firstBadLine;
+        }
+
+        private void drainLost() {
+            long n = bp.takeLostOnStderr();
+            if (n > 0) {
+                lost.addAndGet(n);
+                writer.appendLost(System.nanoTime(), n);
+            }
+        }
+
+        private final class Sink implements TraceLineParser.Sink {
             @Override
             public void event(Event e) {
+                Long max = options.maxEvents();
                 if (max != null && events.get() >= max) {
                     return;
                 }
@@ -317,16 +441,24 @@ public final class Recorder {
 
             @Override
             public void ready(long timeNs) {
+                SessionMetadata m = writer.metadata();
+                startNs = System.nanoTime();
+                m.startWall = Instant.now().toString();
+                m.startMonotonicNs = startNs;
+                m.state = "recording";
+                writer.writeMetadata();
                 ready.countDown();
             }
 
             @Override
             public void tick(long timeNs) {
-                synchronized (writer) {
-                    writer.flush();
-                    for (Relation r : catalog.drainResolved()) {
-                        writer.appendRelation(r);
-                    }
+                // at most one tick (100 ms) of events is in memory: what a kill -9 can lose
+                writer.flush();
+                drainLost();
+                for (Relation r : catalog.drainResolved()) {
+                    writer.appendRelation(r);
+                }
+                if (++ticks % METADATA_TICKS == 0) {
                     writer.metadata().recorder.backendPids = new ArrayList<>(recorderBackends);
                     writer.writeMetadata();
                 }
@@ -339,90 +471,16 @@ public final class Recorder {
             }
 
             @Override
-            public void bad(long lineNumber, String line, String why) {
-                if (badLines.incrementAndGet() == 1) {
+            public void bad(long lineNumber, int lines, String line, String why) {
+                if (badLines.getAndAdd(lines) == 0) {
                     firstBadLine = why + ": " + line;
                 }
             }
-        });
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                StandardCharsets.UTF_8), 1 << 16)) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                parser.accept(line);
-            }
-            parser.finish();
-        } catch (IOException | RuntimeException e) {
-            writerFailure = "writing the session failed: " + e;
-            stop.stop(writerFailure);
-            process.destroy();
         }
-    }
-
-    private void drainStderr(Process process) {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getErrorStream(),
-                StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                if (line.contains("RLIMIT_MEMLOCK") || line.isBlank()) {
-                    continue; // harmless on kernels that account BPF memory to cgroups
-                }
-                if (line.startsWith("Lost ") && line.endsWith(" events")) {
-                    lost.addAndGet(Long.parseLong(line.substring(5, line.length() - 7).trim()));
-                    continue;
-                }
-                synchronized (stderrTail) {
-                    stderrTail.addLast(line);
-                    if (stderrTail.size() > 20) {
-                        stderrTail.removeFirst();
-                    }
-                }
-            }
-        } catch (IOException | NumberFormatException ignored) {
-            // the process is gone
-        }
-    }
-
-    private String bpftraceProblem(Process process) {
-        try {
-            process.waitFor(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        synchronized (stderrTail) {
-            String error = stderrTail.stream().filter(l -> l.contains("ERROR")).findFirst()
-                    .orElse(stderrTail.isEmpty() ? "no message" : stderrTail.getLast());
-            return error.trim();
-        }
-    }
-
-    private void joinOrKill(Process process, Thread stdoutReader) {
-        try {
-            if (!process.waitFor(DRAIN_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
-                say("bpftrace did not stop within " + DRAIN_TIMEOUT_MS / 1000 + " s; killing it");
-                process.destroyForcibly();
-            }
-            stdoutReader.join(DRAIN_TIMEOUT_MS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
-        }
-    }
-
-    private static Thread daemon(String name, Runnable r) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
     }
 
     private void say(String line) {
-        err.println("pgbftrace record: " + line);
-        err.flush();
-    }
-
-    static String clock(long ns) {
-        long s = ns / 1_000_000_000L;
-        return String.format(Locale.ROOT, "%02d:%02d:%02d", s / 3600, s / 60 % 60, s % 60);
+        listener.say("pgbftrace record: " + line);
     }
 
     private static String abbreviate(List<FileKey> keys) {

@@ -28,8 +28,11 @@ public final class TraceLineParser {
         default void lost(long count) {
         }
 
-        /** A line that is not part of the protocol; lineNumber is 1-based. */
-        default void bad(long lineNumber, String line, String why) {
+        /**
+         * Lines that are not part of the protocol, skipped: {@code lines} of them from {@code lineNumber} on
+         * (1-based); {@code line} shows the first.
+         */
+        default void bad(long lineNumber, int lines, String line, String why) {
         }
     }
 
@@ -47,8 +50,19 @@ public final class TraceLineParser {
         return lineNumber;
     }
 
+    /** A line longer than {@link LineReader#MAX_LINE_BYTES}, skipped unread; {@code start} is its beginning. */
+    public void acceptOverlong(long bytes, String start) {
+        endPendingQuery();
+        lineNumber++;
+        sink.bad(lineNumber, 1, start, String.format(java.util.Locale.ROOT, "a line of %,d bytes is too long", bytes));
+    }
+
     public void accept(String line) {
         lineNumber++;
+        if (pendingQuery != null && startsRecord(line)) {
+            // the query's end mark never came (output cut): what came so far is skipped, this line is read
+            endPendingQuery();
+        }
         if (pendingQuery != null) {
             pendingQuery.append('\n').append(line);
             pendingQueryLines++;
@@ -60,9 +74,7 @@ public final class TraceLineParser {
                     sink.event(query);
                 }
             } else if (pendingQueryLines > MAX_QUERY_LINES) {
-                sink.bad(pendingQueryLine, pendingQuery.substring(0, Math.min(80, pendingQuery.length())),
-                        "query text never ended");
-                pendingQuery = null;
+                endPendingQuery();
             }
             return;
         }
@@ -73,7 +85,7 @@ public final class TraceLineParser {
         try {
             event = parse(line);
         } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
-            sink.bad(lineNumber, line, "malformed " + line.charAt(0) + " line");
+            sink.bad(lineNumber, 1, line, "malformed " + line.charAt(0) + " line");
             return;
         }
         if (event != null) {
@@ -83,10 +95,25 @@ public final class TraceLineParser {
 
     /** Call at end of input: an unfinished query line is reported. */
     public void finish() {
+        endPendingQuery();
+    }
+
+    private void endPendingQuery() {
         if (pendingQuery != null) {
-            sink.bad(pendingQueryLine, pendingQuery.toString(), "query text cut off at end of input");
+            sink.bad(pendingQueryLine, pendingQueryLines, pendingQuery.substring(0, Math.min(80,
+                    pendingQuery.length())), "query text without its end mark");
             pendingQuery = null;
         }
+    }
+
+    /** Whether a line is the start of a record: a known type letter, a space and a timestamp. */
+    private static boolean startsRecord(String line) {
+        if (line.length() < 3 || line.charAt(1) != ' ' || "ARTKWCcQ".indexOf(line.charAt(0)) < 0) {
+            return false;
+        }
+        int space = line.indexOf(' ', 2);
+        String time = space < 0 ? line.substring(2) : line.substring(2, space);
+        return !time.isEmpty() && time.chars().allMatch(Character::isDigit);
     }
 
     /** Parses one line; returns its event, or null for lines that are not events (handled here). */
@@ -96,7 +123,7 @@ public final class TraceLineParser {
             return null;
         }
         if (line.length() < 3 || line.charAt(1) != ' ') {
-            sink.bad(lineNumber, line, "not a pgbftrace capture line");
+            sink.bad(lineNumber, 1, line, "not a pgbftrace capture line");
             return null;
         }
         char type = line.charAt(0);
@@ -116,7 +143,7 @@ public final class TraceLineParser {
             case 'A' -> {
                 int outcome = Integer.parseInt(fields(f, 10)[9]);
                 if (outcome < 0 || outcome > 2) {
-                    sink.bad(lineNumber, line, "unknown access outcome " + outcome);
+                    sink.bad(lineNumber, 1, line, "unknown access outcome " + outcome);
                     return null;
                 }
                 return Event.access(OUTCOMES[outcome], time(f), pid(f), oid(f[3]), oid(f[4]), oid(f[5]),
@@ -135,7 +162,7 @@ public final class TraceLineParser {
                 return Event.marker(type == 'C' ? EventKind.CHECKPOINT_START : EventKind.CHECKPOINT_DONE,
                         time(fields(f, 4)), pid(f), Long.parseLong(f[3]));
             }
-            default -> sink.bad(lineNumber, line, "unknown line type '" + type + "'");
+            default -> sink.bad(lineNumber, 1, line, "unknown line type '" + type + "'");
         }
         return null;
     }
@@ -146,7 +173,7 @@ public final class TraceLineParser {
         try {
             return Event.query(time(f), pid(f), f.length == 4 ? f[3] : "");
         } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
-            sink.bad(at, line, "malformed Q line");
+            sink.bad(at, 1, line, "malformed Q line");
             return null;
         }
     }

@@ -2,6 +2,9 @@ package io.pgbftrace.capture;
 
 import io.pgbftrace.session.PgbftraceException;
 import io.pgbftrace.session.SessionFormat;
+import java.util.List;
+import io.pgbftrace.session.RecorderProcess;
+import io.pgbftrace.session.SessionMetadata;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,7 +45,44 @@ class PreflightTest {
         e = assertThrows(PgbftraceException.class, () -> Preflight.checkOutput(tmp.resolve("s"), false));
         assertTrue(e.getMessage().endsWith("or add --force to replace the session in it"), e.getMessage());
         Preflight.checkOutput(tmp.resolve("s"), true);
-        assertFalse(Files.exists(session));
+        assertTrue(Files.exists(session), "checks change nothing: the old session goes only when a new one starts");
+    }
+
+    @Test
+    void forceNeverReplacesASessionThatIsBeingRecorded() throws IOException {
+        Path s = Files.createDirectories(tmp.resolve("live/events")).getParent();
+        SessionMetadata m = new SessionMetadata();
+        m.state = "recording";
+        m.recorder.pid = ProcessHandle.current().pid(); // this process plays the live recorder
+        m.recorder.processStart = RecorderProcess.startOf(m.recorder.pid);
+        new com.fasterxml.jackson.databind.ObjectMapper().writeValue(s.resolve(SessionFormat.METADATA_FILE).toFile(), m);
+        PgbftraceException e = assertThrows(PgbftraceException.class, () -> Preflight.checkOutput(s, true));
+        assertTrue(e.isUsage());
+        assertTrue(e.getMessage().contains("is being recorded right now by pid " + m.recorder.pid), e.getMessage());
+        m.recorder.processStart = "2001-01-01T00:00:00Z"; // the same pid, another process: not live
+        new com.fasterxml.jackson.databind.ObjectMapper().writeValue(s.resolve(SessionFormat.METADATA_FILE).toFile(), m);
+        Preflight.checkOutput(s, true);
+    }
+
+    @Test
+    void aSwapPutsTheOldSessionBackWhenTheNewOneNeverStarted() throws IOException {
+        Path s = Files.createDirectories(tmp.resolve("old"));
+        Files.writeString(s.resolve(SessionFormat.METADATA_FILE), "old");
+        SessionSwap swap = SessionSwap.begin(s);
+        assertTrue(swap.replacing());
+        assertFalse(Files.exists(s));
+        Files.createDirectories(s);
+        Files.writeString(s.resolve(SessionFormat.METADATA_FILE), "new, failed");
+        swap.rollback();
+        assertEquals("old", Files.readString(s.resolve(SessionFormat.METADATA_FILE)));
+        swap = SessionSwap.begin(s);
+        Files.createDirectories(s);
+        Files.writeString(s.resolve(SessionFormat.METADATA_FILE), "new");
+        swap.commit();
+        assertEquals("new", Files.readString(s.resolve(SessionFormat.METADATA_FILE)));
+        try (var list = Files.list(tmp)) {
+            assertEquals(List.of(s), list.toList(), "nothing left aside");
+        }
     }
 
     @Test

@@ -34,8 +34,8 @@ class TraceLineParserTest {
         }
 
         @Override
-        public void bad(long lineNumber, String line, String why) {
-            other.add("bad " + lineNumber + " " + why);
+        public void bad(long lineNumber, int lines, String line, String why) {
+            other.add("bad " + lineNumber + (lines == 1 ? "" : "+" + lines) + " " + why);
         }
     });
 
@@ -87,6 +87,29 @@ class TraceLineParserTest {
         assertEquals(1, events.size());
         assertEquals(List.of("bad 1 malformed A line", "bad 2 not a pgbftrace capture line",
                 "bad 3 unknown line type 'X'", "bad 4 unknown access outcome 7",
-                "bad 6 query text cut off at end of input"), other);
+                "bad 6 query text without its end mark"), other);
+    }
+
+    @Test
+    void aQueryWithoutItsEndMarkDoesNotSwallowTheLinesAfterIt() {
+        // the old parser took the next 256 lines as query text: a 300-line trace lost all but 44 events
+        String[] lines = new String[301];
+        lines[0] = "Q 1 2 select 1";
+        for (int i = 1; i <= 300; i++) {
+            lines[i] = "A " + (i + 1) + " 2 5 1663 16384 0 " + i + " -1 0";
+        }
+        feed(lines);
+        assertEquals(300, events.size());
+        assertEquals(List.of("bad 1 query text without its end mark"), other);
+    }
+
+    @Test
+    void anOverlongLineIsOneBadLine() {
+        parser.accept("A 1 2 5 1663 16384 0 0 -1 0");
+        parser.acceptOverlong(1L << 30, "\u0000\u0001garbage");
+        parser.accept("A 2 2 5 1663 16384 0 1 -1 0");
+        parser.finish();
+        assertEquals(2, events.size());
+        assertEquals(List.of("bad 2 a line of 1,073,741,824 bytes is too long"), other);
     }
 }

@@ -45,6 +45,7 @@ final class EventLog implements AutoCloseable {
     private final List<FileChannel> channels = new ArrayList<>();
     private final ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
     private String damage;
+    private long cutAtBoundary = -1;
 
     EventLog(Path dir) {
         this.dir = dir;
@@ -67,6 +68,11 @@ final class EventLog implements AutoCloseable {
     String where(long position) {
         int f = fileOf(position);
         return (f < files.size() ? files.get(f) : dir) + String.format(Locale.ROOT, " at byte %,d", offsetOf(position));
+    }
+
+    /** Where the last file ended exactly after a record (cut there, or never extended), or -1. */
+    long cutAtBoundary() {
+        return cutAtBoundary;
     }
 
     /** Whether the log has no file at all. */
@@ -138,6 +144,11 @@ final class EventLog implements AutoCloseable {
                 long size = ch.size();
                 if (off == 0) {
                     checkFileHeader(ch, f, size);
+                }
+                if (off == size && f + 1 >= files.size()) {
+                    // the file ends right after a record: whole if that record ended the session
+                    cutAtBoundary = position(f, off);
+                    return position(f, off);
                 }
                 if (off + HEADER_BYTES > size) {
                     throw new Damage(position(f, off), "is cut short: the file ends before its end mark");

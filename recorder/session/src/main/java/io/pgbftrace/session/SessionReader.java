@@ -25,6 +25,8 @@ public final class SessionReader implements AutoCloseable {
     private final SessionMetadata metadata;
     private final EventLog log;
     private long eventsRead;
+    /** The end record was read. */
+    private boolean ended;
 
     private SessionReader(Path dir, SessionMetadata metadata, EventLog log) {
         this.dir = dir;
@@ -64,7 +66,12 @@ public final class SessionReader implements AutoCloseable {
         }
         SessionMetadata m;
         try {
-            m = JSON.readValue(file.toFile(), SessionMetadata.class);
+            com.fasterxml.jackson.databind.JsonNode tree = JSON.readTree(file.toFile());
+            if (tree == null || !tree.isObject() || !SessionFormat.FORMAT_NAME.equals(tree.path("format").asText())) {
+                m = null; // the field must be there: the class's default must not stand in for it
+            } else {
+                m = JSON.treeToValue(tree, SessionMetadata.class);
+            }
         } catch (IOException e) {
             throw new PgbftraceException(file + " is not valid session metadata: " + firstLine(e.getMessage()), e);
         }
@@ -121,6 +128,10 @@ public final class SessionReader implements AutoCloseable {
      * the 1,234 events before it were read"); empty for an intact session. Known once the damage was reached.
      */
     public Optional<String> damage() {
+        if (log.damage() == null && log.cutAtBoundary() >= 0 && !ended) {
+            log.damaged(log.cutAtBoundary(), "is cut short: the file ends after a record, before the end of the"
+                    + " session");
+        }
         String d = log.damage();
         return d == null ? Optional.empty() : Optional.of(d + String.format(java.util.Locale.ROOT,
                 "; the %,d events before it were read", eventsRead));
@@ -187,6 +198,7 @@ public final class SessionReader implements AutoCloseable {
             }
         };
         return log.read(from, (position, record) -> {
+            ended |= record[0] == SessionFormat.RECORD_END;
             try {
                 if (record[0] == SessionFormat.RECORD_BATCH) {
                     BatchCodec.Header h = BatchCodec.header(record);
@@ -229,6 +241,7 @@ public final class SessionReader implements AutoCloseable {
     private void read(SessionVisitor visitor, boolean events) {
         eventsRead = 0;
         log.read(0, (position, record) -> {
+            ended |= record[0] == SessionFormat.RECORD_END;
             if (!events && record[0] == SessionFormat.RECORD_BATCH) {
                 return true;
             }

@@ -11,6 +11,7 @@ import net.openhft.chronicle.wire.DocumentContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -21,27 +22,40 @@ import java.util.TreeMap;
 
 /**
  * Writes a session folder. Events are buffered into batches of at most {@link SessionFormat#MAX_BATCH_EVENTS};
- * {@link #flush()} closes the current batch so that other processes see it. Not thread-safe: one thread at a time
- * writes, and a hand-off to another thread must be ordered (e.g. by Thread.start or join).
+ * {@link #flush()} closes the current batch so that other processes see it.
+ *
+ * <p>One thread owns the writer: the first that writes to the event log; any other thread that tries is refused.
+ * The log is a memory-mapped file, where a write to a full disk would fault the JVM: before each batch the writer
+ * checks the free space and, below {@link #STOP_BELOW_BYTES}, refuses with a {@link PgbftraceException} (and
+ * {@link #outOfSpace()} turns true) while the end of the session still fits; {@link #finish} then needs only a
+ * little room.
  */
 public final class SessionWriter implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final Path dir;
     private final SessionMetadata metadata;
+    /** Below this much free space, no more batches are written: what is left is for the end of the session. */
+    public static final long STOP_BELOW_BYTES = 512 << 10;
+    /** The end record, the last catalog records and session.json need no more than this. */
+    static final long FINISH_BELOW_BYTES = 64 << 10;
+
     private final ChronicleQueue queue;
-    private final ExcerptAppender appender;
+    private final FileStore store;
+    private ExcerptAppender appender;
     private final List<Event> pending = new ArrayList<>();
     private final Map<EventKind, long[]> counts = new TreeMap<>();
     private long total;
+    private long dropped;
     private boolean closed;
+    private boolean outOfSpace;
     private Thread owner;
 
-    private SessionWriter(Path dir, SessionMetadata metadata) {
+    private SessionWriter(Path dir, SessionMetadata metadata) throws IOException {
         this.dir = dir;
         this.metadata = metadata;
         this.queue = openQueue(dir.resolve(SessionFormat.QUEUE_DIR));
-        this.appender = queue.createAppender();
+        this.store = Files.getFileStore(dir);
         for (EventKind k : EventKind.values()) {
             counts.put(k, new long[1]);
         }
@@ -113,11 +127,9 @@ public final class SessionWriter implements AutoCloseable {
         if (pending.isEmpty()) {
             return;
         }
-        claimAppender();
+        ensureSpace(STOP_BELOW_BYTES);
         for (byte[] batch : BatchCodec.encodeBounded(pending, SessionFormat.MAX_BATCH_BYTES)) {
-            try (DocumentContext dc = appender.writingDocument()) {
-                dc.wire().bytes().write(batch);
-            }
+            writeDocument(batch);
         }
         pending.clear();
     }
@@ -125,22 +137,64 @@ public final class SessionWriter implements AutoCloseable {
     private void writeRecord(byte type, byte[] body) {
         // a record must not overtake events written before it
         flush();
-        claimAppender();
-        try (DocumentContext dc = appender.writingDocument()) {
-            dc.wire().bytes().writeByte(type).write(body);
+        ensureSpace(FINISH_BELOW_BYTES);
+        byte[] record = new byte[body.length + 1];
+        record[0] = type;
+        System.arraycopy(body, 0, record, 1, body.length);
+        writeDocument(record);
+    }
+
+    private void writeDocument(byte[] record) {
+        ExcerptAppender a = appender();
+        try (DocumentContext dc = a.writingDocument()) {
+            dc.wire().bytes().write(record);
+        } catch (InternalError e) {
+            // the disk filled between the check and the write (another process): the mapped page could not be
+            // had. The half-written record stays marked incomplete, so readers stop before it.
+            outOfSpace = true;
+            throw new PgbftraceException("writing " + dir + " failed: the disk is full (" + e.getMessage() + ")", e);
         }
     }
 
-    /**
-     * Chronicle checks that an appender stays on one thread; ours moves between threads at ordered hand-offs
-     * (the recorder's main thread before the reader thread starts and after it ends), so tell it when it does.
-     */
-    private void claimAppender() {
+    /** The appender, created by (and bound to) the first thread that writes; another thread is refused. */
+    private ExcerptAppender appender() {
         Thread current = Thread.currentThread();
-        if (owner != current) {
-            appender.singleThreadedCheckReset();
+        if (appender == null) {
+            appender = queue.createAppender();
             owner = current;
+        } else if (owner != current) {
+            throw new IllegalStateException("the session writer is owned by thread " + owner.getName()
+                    + ", not " + current.getName());
         }
+        return appender;
+    }
+
+    /** Refuses to write when the disk has less than {@code reserve} bytes free. */
+    private void ensureSpace(long reserve) {
+        if (outOfSpace && reserve == STOP_BELOW_BYTES) {
+            throw spaceException(-1);
+        }
+        long free;
+        try {
+            free = store.getUsableSpace();
+        } catch (IOException e) {
+            return; // cannot tell: write, and let a real failure speak
+        }
+        if (free < reserve) {
+            outOfSpace = true;
+            throw spaceException(free);
+        }
+    }
+
+    private PgbftraceException spaceException(long free) {
+        return new PgbftraceException("the disk of " + dir + " is full" + (free < 0 ? ""
+                : String.format(java.util.Locale.ROOT, " (%,d KB free)", free >> 10))
+                + "; free some space or record elsewhere");
+    }
+
+    /** Whether the writer stopped writing events because the disk was (nearly) full. */
+    public boolean outOfSpace() {
+        return outOfSpace;
     }
 
     public long eventCount() {
@@ -159,7 +213,7 @@ public final class SessionWriter implements AutoCloseable {
             JSON.writeValue(tmp.toFile(), metadata);
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new PgbftraceException("cannot write " + target + ": " + e.getMessage(), e);
+            throw new PgbftraceException("cannot write " + target + ": " + OutputFile.reason(e, dir), e);
         }
     }
 
@@ -177,6 +231,16 @@ public final class SessionWriter implements AutoCloseable {
      */
     public void finish(String state, String stopReason, boolean clean) {
         ensureOpen();
+        if (outOfSpace) {
+            dropped = pending.size(); // what did not fit; the rest of the session is whole
+            for (Event e : pending) {
+                counts.get(e.kind())[0]--;
+            }
+            total -= dropped;
+            pending.clear();
+            metadata.notes.add(String.format(java.util.Locale.ROOT, "the disk was full: recording stopped there"
+                    + " and the last %,d events were not written", dropped));
+        }
         flush();
         metadata.state = state;
         metadata.stopReason = stopReason;
@@ -192,11 +256,14 @@ public final class SessionWriter implements AutoCloseable {
             return;
         }
         try {
-            flush();
+            if (!outOfSpace) {
+                flush();
+            }
         } finally {
             closed = true;
-            claimAppender();
-            appender.close();
+            if (appender != null) {
+                appender.close();
+            }
             queue.close();
         }
     }

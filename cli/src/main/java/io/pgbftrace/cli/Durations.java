@@ -8,6 +8,8 @@ import java.util.regex.Pattern;
 
 /** Parses durations as people type them: 500ms, 30s, 5m, 2h, or a plain number of seconds. */
 public final class Durations implements CommandLine.ITypeConverter<Duration> {
+    /** Longer would overflow the nanosecond clock arithmetic; nobody records for longer anyway. */
+    static final Duration MAX = Duration.ofDays(365);
     private static final Pattern FORM = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)?");
 
     @Override
@@ -27,6 +29,10 @@ public final class Durations implements CommandLine.ITypeConverter<Duration> {
         };
         if (millis <= 0) {
             throw new CommandLine.TypeConversionException("'" + value + "' is not a positive duration");
+        }
+        if (millis > MAX.toMillis()) {
+            throw new CommandLine.TypeConversionException("'" + value + "' is longer than a year; give at most "
+                    + MAX.toHours() + "h");
         }
         return Duration.ofMillis(Math.round(millis));
     }

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class InfoCommandTest {
@@ -87,6 +88,20 @@ class InfoCommandTest {
         assertEquals("relfilenode 16384/1663/16390", first.get("qualifiedName").asText());
         assertEquals(3, first.get("accesses").asLong());
         assertEquals(1, first.get("misses").asLong());
+    }
+
+    @Test
+    void textFromTheSessionCannotDriveTheTerminal() throws Exception {
+        Path s = tmp.resolve("esc");
+        SessionMetadata m = new SessionMetadata();
+        m.title = "evil \u001b]0;pwned\u0007\u001b[2J title";
+        try (SessionWriter w = SessionWriter.create(s, m)) {
+            w.finish("complete", "test", true);
+        }
+        Cli r = Cli.run("info", s.toString());
+        assertEquals(0, r.code(), r.err());
+        assertFalse(r.out().contains("\u001b") || r.out().contains("\u0007"), r.out());
+        assertTrue(r.out().contains("evil ?]0;pwned??[2J title"), r.out());
     }
 
     /** eventCounts.total of an info --json document (0 when there is none). */

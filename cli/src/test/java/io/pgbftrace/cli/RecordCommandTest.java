@@ -24,6 +24,9 @@ class RecordCommandTest {
         r = Cli.run("record", "--out", out, "--duration", "5 minutes");
         assertEquals(ExitCodes.USAGE, r.code());
         assertTrue(r.err().contains("'5 minutes' is not a duration; write it like 30s, 5m, 2h or 500ms"), r.err());
+        r = Cli.run("record", "--out", out, "--duration", "99999999999999999h");
+        assertEquals(ExitCodes.USAGE, r.code());
+        assertTrue(r.err().contains("is longer than a year"), r.err()); // was "internal error: long overflow"
         r = Cli.run("record", "--out", out, "--outcome-method", "guess");
         assertEquals(ExitCodes.USAGE, r.code());
         assertEquals("pgbftrace record: --outcome-method must be auto or pairing, not guess\n", r.firstErr());

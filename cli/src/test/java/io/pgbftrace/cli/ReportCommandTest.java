@@ -45,6 +45,11 @@ class ReportCommandTest {
         assertEquals("pgbftrace report: Invalid value for option '--scale': expected one of [log, linear] (case-insensitive) but was 'sqrt'\n", r.firstErr());
         r = Cli.run("report", s.toString(), "-o", tmp.resolve("r.html").toString(), "--from", "5", "--to", "2");
         assertEquals(ExitCodes.USAGE, r.code());
+        r = Cli.run("report", s.toString(), "-o", tmp.resolve("r.html").toString(), "--from", "NaN");
+        assertEquals(ExitCodes.USAGE, r.code(), r.err());
+        r = Cli.run("report", s.toString(), "-o", tmp.resolve("r.html").toString(), "--relations", "[");
+        assertEquals(ExitCodes.USAGE, r.code(), r.err()); // was a PatternSyntaxException
+        assertTrue(r.firstErr().contains("--relations [ is not a valid glob"), r.err());
         r = Cli.run("report", s.toString(), "-o", tmp.resolve("r.html").toString(), "--bins", "1");
         assertEquals("pgbftrace report: --bins must be between 4 and 2000, not 1\n", r.firstErr());
         assertFalse(Files.exists(tmp.resolve("r.html")));

@@ -176,4 +176,70 @@ class ReplayServerTest {
         assertEquals("port " + server.port() + " on 127.0.0.1 is in use; choose another with --port (0 picks a"
                 + " free one)", e.getMessage());
     }
+
+    @Test
+    void slowClientsDoNotFreezeTheServer() throws Exception {
+        // four sockets that send half a request used to hold all four worker threads
+        List<Socket> slow = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 8; i++) {
+                Socket sock = new Socket("127.0.0.1", server.port());
+                sock.getOutputStream().write("GET /api/session HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+                sock.getOutputStream().flush();
+                slow.add(sock);
+            }
+            long started = System.nanoTime();
+            assertEquals(200, get("/api/session").status());
+            assertTrue(System.nanoTime() - started < 2_000_000_000L, "answered at once");
+        } finally {
+            for (Socket sock : slow) {
+                sock.close();
+            }
+        }
+    }
+
+    @Test
+    void relationIdsAbove65535SurviveTheWindowFormat() {
+        long key = EventWindow.key(4095, 4, 70_000, 65_535);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(EventWindow.HEADER_BYTES + 4 + EventWindow.RECORD_BYTES)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put(EventWindow.MAGIC).putShort((short) EventWindow.VERSION).putShort((short) 0).putDouble(0).putDouble(1);
+        b.putInt(1).putInt(1).putInt(1).putInt(1);
+        int id = (int) ((key >>> 24) & EventWindow.MAX_RELATION_ID);
+        b.putShort((short) (key >>> 51)).putShort((short) id).put((byte) ((key >>> 48) & 7)).put((byte) (id >>> 16))
+                .putShort((short) 1).putInt((int) (key & 0xFFFFFF));
+        EventWindow.Record r = EventWindow.decode(b.array()).get(0);
+        assertEquals(new EventWindow.Record(4095, 70_000, 4, 1, 65_535), r);
+        assertTrue(EventWindow.key(1, 0, 0, 0) > EventWindow.key(0, 7, EventWindow.MAX_RELATION_ID, 0xFFFFFF),
+                "keys sort by slice first");
+    }
+
+    @Test
+    void aFailureOfTheBackgroundPassIsShownNotSwallowed() throws Exception {
+        Path s = GoldenSession.write(tmp.resolve("g2"), true);
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        try (ReplayServer following = ReplayServer.start(s, "127.0.0.1", 0, 1, true, false,
+                new java.io.PrintStream(log, true))) {
+            // the session disappears while it is followed
+            try (var walk = java.nio.file.Files.walk(s)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    java.nio.file.Files.delete(p);
+                }
+            }
+            JsonNode session = null;
+            long deadline = System.currentTimeMillis() + 5000;
+            while (System.currentTimeMillis() < deadline) {
+                HttpURLConnection c = (HttpURLConnection) following.url().resolve("/api/session").toURL().openConnection();
+                session = json.readTree(c.getInputStream());
+                if (!session.path("error").isNull() && session.has("error") || !session.path("damage").isNull()) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            assertTrue(session != null && (session.hasNonNull("error") || session.hasNonNull("damage")), String.valueOf(session));
+            assertFalse(session.path("live").asBoolean(), "not live once it failed");
+            assertTrue(session.path("markersReady").asBoolean(), "the page stops waiting");
+        }
+        assertFalse(log.toString().contains("\tat "), log.toString());
+    }
 }

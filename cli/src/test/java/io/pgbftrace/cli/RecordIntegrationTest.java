@@ -97,20 +97,7 @@ class RecordIntegrationTest {
         List<String> args = new ArrayList<>(List.of("record", "--out", session.toString()));
         args.addAll(cluster.connectionArgs("postgres"));
         args.addAll(List.of(extra));
-        ToolProcess p = ToolProcess.start(log, args);
-        long deadline = System.currentTimeMillis() + 90_000;
-        while (System.currentTimeMillis() < deadline) {
-            Path meta = session.resolve("session.json");
-            if (Files.exists(meta) && "recording".equals(SessionReader.readMetadata(session).state)) {
-                return p;
-            }
-            if (!p.process.isAlive()) {
-                throw new AssertionError("record exited early:\n" + p.output());
-            }
-            Thread.sleep(100);
-        }
-        p.close();
-        throw new AssertionError("record did not start within 90 s:\n" + p.output());
+        return ToolProcess.startRecording(session, log, args);
     }
 
     static JsonNode infoJson(Path session) throws Exception {

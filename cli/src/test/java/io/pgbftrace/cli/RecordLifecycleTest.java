@@ -55,20 +55,8 @@ class RecordLifecycleTest {
     }
 
     private ToolProcess startRecording(Path out, String... extra) throws Exception {
-        ToolProcess p = ToolProcess.start(tmp.resolve("record-" + out.getFileName() + ".log"), recordArgs(out, extra));
-        long deadline = System.currentTimeMillis() + 90_000;
-        while (System.currentTimeMillis() < deadline) {
-            if (Files.exists(out.resolve("session.json"))
-                    && "recording".equals(SessionReader.readMetadata(out).state)) {
-                return p;
-            }
-            if (!p.process.isAlive()) {
-                throw new AssertionError("record exited early:\n" + p.output());
-            }
-            Thread.sleep(100);
-        }
-        p.close();
-        throw new AssertionError("record did not start:\n" + p.output());
+        return ToolProcess.startRecording(out, tmp.resolve("record-" + out.getFileName() + ".log"),
+                recordArgs(out, extra));
     }
 
     private static void load(int scans) throws Exception {

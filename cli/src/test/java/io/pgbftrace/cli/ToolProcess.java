@@ -40,6 +40,24 @@ final class ToolProcess implements AutoCloseable {
         return new ToolProcess(p, log);
     }
 
+    /** Starts {@code pgbftrace record} and waits until the session says it is recording. */
+    static ToolProcess startRecording(Path session, Path log, List<String> args) throws Exception {
+        ToolProcess p = start(log, args);
+        long deadline = System.currentTimeMillis() + 90_000;
+        while (System.currentTimeMillis() < deadline) {
+            if (Files.exists(session.resolve("session.json"))
+                    && "recording".equals(io.pgbftrace.session.SessionReader.readMetadata(session).state)) {
+                return p;
+            }
+            if (!p.process.isAlive()) {
+                throw new AssertionError("record exited early:\n" + p.output());
+            }
+            Thread.sleep(100);
+        }
+        p.close();
+        throw new AssertionError("record did not start within 90 s:\n" + p.output());
+    }
+
     String output() throws IOException {
         return Files.readString(log);
     }

@@ -97,19 +97,10 @@ public final class Importer {
                     }
                 }
             };
-            LineReader in = new LineReader(raw);
             if (format.equals(FORMAT_RAW)) {
-                TraceLineParser parser = new TraceLineParser(sink);
-                for (LineReader.Line line = in.next(); line != null; line = in.next()) {
-                    if (line instanceof LineReader.Text t) {
-                        parser.accept(t.text());
-                    } else if (line instanceof LineReader.Overlong o) {
-                        parser.acceptOverlong(o.bytes(), o.start());
-                    }
-                }
-                parser.finish();
+                new TraceLineParser(sink).readAll(raw);
             } else {
-                readOriginal(in, sink, spacing.toNanos());
+                readOriginal(new LineReader(raw), sink, spacing.toNanos());
                 m.notes.add("the original pgbftrace format has no timestamps, backends, databases or tablespaces:"
                         + " events are spaced " + spacing.toMillis() + " ms apart and every miss is a MISS");
             }

@@ -342,16 +342,7 @@ public final class Recorder {
                     writer.appendRelation(r);
                 }
                 writer.writeMetadata();
-                TraceLineParser parser = new TraceLineParser(new Sink());
-                LineReader in = new LineReader(bp.stdout());
-                for (LineReader.Line line = in.next(); line != null; line = in.next()) {
-                    if (line instanceof LineReader.Text t) {
-                        parser.accept(t.text());
-                    } else if (line instanceof LineReader.Overlong o) {
-                        parser.acceptOverlong(o.bytes(), o.start());
-                    }
-                }
-                parser.finish();
+                new TraceLineParser(new Sink()).readAll(bp.stdout());
             } catch (IOException e) {
                 // bpftrace's output closed under us: it is gone, which the watch reports
             } catch (RuntimeException e) {

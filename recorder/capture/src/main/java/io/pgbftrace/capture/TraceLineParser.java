@@ -50,6 +50,19 @@ public final class TraceLineParser {
         return lineNumber;
     }
 
+    /** Parses every line of the input, then {@link #finish()}es. */
+    public void readAll(java.io.InputStream input) throws java.io.IOException {
+        LineReader in = new LineReader(input);
+        for (LineReader.Line line = in.next(); line != null; line = in.next()) {
+            if (line instanceof LineReader.Text t) {
+                accept(t.text());
+            } else if (line instanceof LineReader.Overlong o) {
+                acceptOverlong(o.bytes(), o.start());
+            }
+        }
+        finish();
+    }
+
     /** A line longer than {@link LineReader#MAX_LINE_BYTES}, skipped unread; {@code start} is its beginning. */
     public void acceptOverlong(long bytes, String start) {
         endPendingQuery();

@@ -127,8 +127,8 @@ public final class Importer {
                 throw new PgbftraceException("import stopped: " + why + "; the earlier session in " + out
                         + " is unchanged", e);
             }
-            throw new PgbftraceException("import stopped: " + why + " (the " + w.eventCount()
-                    + " events before it are kept in " + out + ")", e);
+            throw new PgbftraceException(String.format(java.util.Locale.ROOT, "import stopped: %s (the %,d events"
+                    + " before it are kept in %s)", why, w.eventCount(), out), e);
         }
     }
 

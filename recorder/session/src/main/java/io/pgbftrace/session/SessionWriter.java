@@ -238,7 +238,7 @@ public final class SessionWriter implements AutoCloseable {
             }
             total -= dropped;
             pending.clear();
-            metadata.notes.add(String.format(java.util.Locale.ROOT, "the disk was full: recording stopped there"
+            metadata.notes.add(String.format(java.util.Locale.ROOT, "the disk was full: writing stopped there"
                     + " and the last %,d events were not written", dropped));
         }
         flush();

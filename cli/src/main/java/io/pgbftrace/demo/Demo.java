@@ -7,9 +7,6 @@ import io.pgbftrace.capture.Recorder;
 import io.pgbftrace.capture.StopControl;
 import io.pgbftrace.report.HtmlReport;
 import io.pgbftrace.report.ReportOptions;
-import io.pgbftrace.session.SessionFormat;
-import io.pgbftrace.session.SessionMetadata;
-import io.pgbftrace.session.SessionReader;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -13,7 +13,6 @@ import io.pgbftrace.session.SessionWriter;
 
 import java.io.InputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -381,12 +381,7 @@ public final class Recorder {
         }
 
         boolean awaitEndOfInput(long ms) {
-            try {
-                return endOfInput.await(ms, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
+            return await(endOfInput, ms);
         }
 
         void finish(Ending end, long endNs) {
@@ -395,8 +390,12 @@ public final class Recorder {
         }
 
         boolean awaitFinished(long ms) {
+            return await(finished, ms);
+        }
+
+        private static boolean await(CountDownLatch latch, long ms) {
             try {
-                return finished.await(ms, TimeUnit.MILLISECONDS);
+                return latch.await(ms, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;

@@ -115,17 +115,9 @@ final class ReplayIndex implements AutoCloseable {
                         : r.seenAtNs();
                 e.appearsAtNs = Math.min(e.appearsAtNs, appears);
             }
-
-            @Override
-            public void lost(long timeNs, long count) {
-                lost += count;
-            }
-
-            @Override
-            public void end(String reason) {
-                ended = true;
-            }
         });
+        lost = reader.lostCounted();
+        ended = reader.ended();
     }
 
     synchronized long lostEvents() {

@@ -20,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -308,77 +307,45 @@ public final class ReplayServer implements AutoCloseable {
         return out;
     }
 
-    Map<String, Object> session() {
+    ReplayApi.Session session() {
         SessionMetadata m = index.metadata();
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("title", m.title);
-        s.put("description", m.description);
-        s.put("postgres", m.postgres.version);
-        s.put("sharedBuffers", m.postgres.sharedBuffers);
-        s.put("blockSize", m.postgres.blockSize);
-        s.put("source", m.source);
-        s.put("startWall", m.startWall);
-        s.put("duration", (index.endNs() - index.startNs()) / 1e9);
-        s.put("events", index.events());
-        s.put("batches", index.batchCount());
-        s.put("ended", index.ended());
-        s.put("following", follow);
         boolean alive = index.recorderAlive();
-        s.put("live", follow && !index.ended() && alive && backgroundError == null);
-        s.put("status", SessionStatus.of(m, index.ended(), alive, index.damage()).text());
-        s.put("damage", index.damage().orElse(null));
-        s.put("error", backgroundError);
-        s.put("speed", speed);
-        s.put("markersReady", index.markerScanDone());
-        s.put("markersProgress", index.markerScanProgress());
-        s.put("lostEvents", m.lostEvents(index.lostEvents()));
-        s.put("toolVersion", m.toolVersion);
-        return s;
+        return new ReplayApi.Session(m.title, m.description, m.postgres.version, m.postgres.sharedBuffers,
+                m.postgres.blockSize, m.source, m.startWall, (index.endNs() - index.startNs()) / 1e9, index.events(),
+                index.batchCount(), index.ended(), follow,
+                follow && !index.ended() && alive && backgroundError == null,
+                SessionStatus.of(m, index.ended(), alive, index.damage()).text(), index.damage().orElse(null),
+                backgroundError, speed, index.markerScanDone(), index.markerScanProgress(),
+                m.lostEvents(index.lostEvents()), m.toolVersion);
     }
 
-    List<Map<String, Object>> relations() {
-        List<Map<String, Object>> out = new ArrayList<>();
+    List<ReplayApi.Relation> relations() {
+        List<ReplayApi.Relation> out = new ArrayList<>();
         long start = index.startNs();
         for (ReplayIndex.Entry e : index.entries()) {
             if (!e.touched) {
                 continue; // the catalog lists every relation of the cluster; the page wants those with events
             }
             Relation r = e.relation;
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", e.id);
-            m.put("name", r == null ? "relfilenode " + e.file : r.qualifiedName());
-            m.put("database", r == null ? null : r.database());
-            m.put("kind", r == null ? "unknown" : r.kind());
-            m.put("index", r != null && r.kind().equals("index"));
-            m.put("system", r != null && r.system());
-            m.put("parent", r == null ? null : r.parentName());
-            m.put("sizeBlocks", r == null || r.sizeBlocks() == null ? null : r.sizeBlocks());
-            m.put("blocks", Math.max(e.maxBlock + 1, r == null || r.sizeBlocks() == null ? 0 : r.sizeBlocks()));
-            m.put("cellBlocks", e.cellBlocks());
-            m.put("appearsAt", e.appearsAtNs == Long.MIN_VALUE || e.appearsAtNs == Long.MAX_VALUE ? null
-                    : Math.max(0, (e.appearsAtNs - start) / 1e9));
-            out.add(m);
+            Long size = r == null ? null : r.sizeBlocks();
+            out.add(new ReplayApi.Relation(e.id, r == null ? "relfilenode " + e.file : r.qualifiedName(),
+                    r == null ? null : r.database(), r == null ? "unknown" : r.kind(),
+                    r != null && r.kind().equals("index"), r != null && r.system(),
+                    r == null ? null : r.parentName(), size, Math.max(e.maxBlock + 1, size == null ? 0 : size),
+                    e.cellBlocks(), e.appearsAtNs == Long.MIN_VALUE || e.appearsAtNs == Long.MAX_VALUE ? null
+                    : Math.max(0, (e.appearsAtNs - start) / 1e9)));
         }
         return out;
     }
 
-    Map<String, Object> markers() {
+    ReplayApi.Markers markers() {
         long start = index.startNs();
-        List<Map<String, Object>> list = new ArrayList<>();
+        List<ReplayApi.Marker> list = new ArrayList<>();
         for (Marker k : index.markers()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("t", (k.timeNs() - start) / 1e9);
-            m.put("kind", k.kind().name());
-            m.put("pid", k.pid());
-            m.put("text", k.text());
-            m.put("value", k.value());
-            list.add(m);
+            list.add(new ReplayApi.Marker((k.timeNs() - start) / 1e9, k.kind().name(), k.pid(), k.text(),
+                    k.value()));
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("ready", index.markerScanDone());
-        out.put("dropped", index.markersDropped());
-        out.put("markers", list);
-        return out;
+        return new ReplayApi.Markers(index.markerScanDone(), index.markersDropped(), list);
     }
 
     private void asset(HttpExchange ex, String name) throws IOException {
@@ -390,7 +357,7 @@ public final class ReplayServer implements AutoCloseable {
     }
 
     private static void error(HttpExchange ex, int status, String message) throws IOException {
-        send(ex, status, "application/json", JSON.writeValueAsBytes(Map.of("error", message)));
+        send(ex, status, "application/json", JSON.writeValueAsBytes(new ReplayApi.Error(message)));
     }
 
     private static void send(HttpExchange ex, int status, String type, byte[] body) throws IOException {

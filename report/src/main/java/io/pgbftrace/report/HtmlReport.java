@@ -28,6 +28,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.LongConsumer;
+import java.lang.reflect.RecordComponent;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 
 /**
  * Renders a session into one self-contained HTML file: inline CSS and SVG, nothing fetched. The page comes from
@@ -70,7 +75,7 @@ public final class HtmlReport {
             relations = data.relations();
         }
         Model model = model(options, data, relations);
-        byte[] html = render(model.values).getBytes(StandardCharsets.UTF_8);
+        byte[] html = render(model.page).getBytes(StandardCharsets.UTF_8);
         if (OutputFile.isStdout(output)) {
             try {
                 stdout.write(html);
@@ -103,7 +108,8 @@ public final class HtmlReport {
         }
     }
 
-    static String render(Map<String, Object> values) {
+    /** Renders the page; each component of {@code page} is a variable of the template, by its name. */
+    static String render(ReportModel.Page page) {
         ClassLoaderTemplateResolver resolver = new ClassLoaderTemplateResolver(HtmlReport.class.getClassLoader());
         resolver.setPrefix("templates/");
         resolver.setSuffix(".html");
@@ -112,7 +118,13 @@ public final class HtmlReport {
         TemplateEngine engine = new TemplateEngine();
         engine.setTemplateResolver(resolver);
         Context ctx = new Context(Locale.ROOT);
-        ctx.setVariables(values);
+        for (RecordComponent c : ReportModel.Page.class.getRecordComponents()) {
+            try {
+                ctx.setVariable(c.getName(), c.getAccessor().invoke(page));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
         try {
             return engine.process(TEMPLATE, ctx);
         } catch (TemplateInputException e) {
@@ -121,40 +133,23 @@ public final class HtmlReport {
         }
     }
 
-    private record Model(Map<String, Object> values, int rows, int heatmaps) {
+    private record Model(ReportModel.Page page, int rows, int heatmaps) {
     }
 
     private static Model model(ReportOptions options, ReportData data, List<RelationData> all) {
         SessionMetadata m = data.metadata;
-        Map<String, Object> v = new LinkedHashMap<>();
         String title = options.title() != null ? options.title() : m.title != null ? m.title
                 : "pgbftrace session " + options.session().getFileName();
-        v.put("title", title);
-        v.put("description", m.description);
-        v.put("postgres", m.postgres.version == null ? "unknown" : m.postgres.version);
-        v.put("sharedBuffers", m.postgres.sharedBuffers == null ? "unknown" : m.postgres.sharedBuffers
-                + String.format(Locale.ROOT, " (%,d buffers)", m.postgres.sharedBuffersBlocks));
-        v.put("blockSize", m.postgres.blockSize == null ? "unknown" : m.postgres.blockSize + " bytes");
-        v.put("recorded", m.startWall == null ? "unknown (imported)" : m.startWall.replace('T', ' ')
-                .replaceAll("\\.\\d+Z$", " UTC"));
-        v.put("duration", String.format(Locale.ROOT, "%.1f s", data.spanNs() / 1e9));
-        v.put("window", options.fromSeconds() == null && options.toSeconds() == null ? null
+        String window = options.fromSeconds() == null && options.toSeconds() == null ? null
                 : String.format(Locale.ROOT, "showing %.1f s to %.1f s of the session",
                 options.fromSeconds() == null ? 0 : options.fromSeconds(), options.fromSeconds() == null
-                        ? data.spanNs() / 1e9 : options.fromSeconds() + data.spanNs() / 1e9));
-        v.put("source", m.source + (m.bpftrace.outcomeMethod == null ? "" : ", outcomes by "
-                + m.bpftrace.outcomeMethod));
-        List<Map<String, Object>> counts = new ArrayList<>();
+                        ? data.spanNs() / 1e9 : options.fromSeconds() + data.spanNs() / 1e9);
+        List<ReportModel.Count> counts = new ArrayList<>();
         for (Map.Entry<EventKind, Long> e : data.counts.entrySet()) {
-            counts.add(Map.of("kind", e.getKey().name(), "n", fmt(e.getValue())));
+            counts.add(new ReportModel.Count(e.getKey().name(), fmt(e.getValue())));
         }
-        v.put("counts", counts);
         long lost = m.lostEvents(data.lost);
-        v.put("lost", fmt(lost));
-        v.put("lostClass", lost > 0 ? "bad" : "good");
         SessionStatus status = SessionStatus.of(m, data.ended, data.recorderAlive, data.damage);
-        v.put("status", status.complete() ? "complete (stopped: " + m.stopReason + ")" : status.text());
-        v.put("statusClass", status.complete() ? "good" : "bad");
         List<String> notes = new ArrayList<>(m.notes);
         if (data.hidden > 0) {
             notes.add(String.format(Locale.ROOT, "Events of the recorder's own backends (catalog look-ups), not"
@@ -164,14 +159,10 @@ public final class HtmlReport {
             notes.add(String.format(Locale.ROOT, "Events outside the time window, not shown: %,d.",
                     data.outsideWindow));
         }
-        v.put("notes", notes);
 
         List<Marker> markers = timelineMarkers(data.markers);
         long queries = data.markers.stream().filter(x -> x.kind() == EventKind.QUERY).count() + data.markersDropped;
         long shownQueries = markers.stream().filter(x -> x.kind() == EventKind.QUERY).count();
-        v.put("timeline", Charts.timeline(data.timeline, data.startNs, data.spanNs(), markers, options.logScale()));
-        v.put("markerNote", shownQueries < queries ? String.format(Locale.ROOT,
-                "%,d of %,d queries are marked on the timeline.", shownQueries, queries) : null);
 
         PathMatcher glob = relationFilter(options.relations());
         List<RelationData> shown = all.stream()
@@ -193,23 +184,58 @@ public final class HtmlReport {
             heatmapOrder.addAll(system);
         }
         heatmapOrder.sort(BY_ACCESSES);
-        Map<RelationData, Map<String, Object>> sections = sections(heatmapOrder, data, options);
-
-        v.put("userRows", grouped(user, totalAccesses, sections));
-        v.put("unknownRows", rows(unknown, totalAccesses, sections, false));
-        v.put("systemRows", grouped(system, totalAccesses, sections));
-        v.put("systemCount", system.size());
-        v.put("sections", new ArrayList<>(sections.values()));
+        Map<RelationData, ReportModel.Section> sections = sections(heatmapOrder, data, options);
         int omitted = (int) heatmapOrder.stream().filter(d -> !sections.containsKey(d)).count();
-        v.put("omittedNote", omitted == 0 ? null : String.format(Locale.ROOT, "%d relation(s) with fewer"
-                + " accesses have no heatmap, to keep this report small; --relations GLOB selects them.", omitted));
-        v.put("empty", shown.isEmpty() ? (all.isEmpty() ? "No relation was accessed in this window."
-                : "No relation matches --relations " + options.relations() + ".") : null);
-        v.put("noUser", !shown.isEmpty() && user.isEmpty() && unknown.isEmpty()
-                ? "No user relation was accessed; system catalogs are listed below." : null);
-        v.put("scale", options.logScale() ? "logarithmic" : "linear");
-        v.put("generator", "pgbftrace " + (m.toolVersion == null ? "" : m.toolVersion));
-        return new Model(v, shown.size(), sections.size());
+
+        ReportModel.Page page = new ReportModel.Page(
+                title,
+                m.description,
+                m.postgres.version == null ? "unknown" : m.postgres.version,
+                m.postgres.sharedBuffers == null ? "unknown" : m.postgres.sharedBuffers
+                        + String.format(Locale.ROOT, " (%,d buffers)", m.postgres.sharedBuffersBlocks),
+                m.postgres.blockSize == null ? "unknown" : m.postgres.blockSize + " bytes",
+                recorded(m.startWall),
+                String.format(Locale.ROOT, "%.1f s", data.spanNs() / 1e9),
+                window,
+                m.source + (m.bpftrace.outcomeMethod == null ? "" : ", outcomes by " + m.bpftrace.outcomeMethod),
+                counts,
+                fmt(lost),
+                lost > 0 ? "bad" : "good",
+                status.complete() ? "complete (stopped: " + m.stopReason + ")" : status.text(),
+                status.complete() ? "good" : "bad",
+                notes,
+                Charts.timeline(data.timeline, data.startNs, data.spanNs(), markers, options.logScale()),
+                shownQueries < queries ? String.format(Locale.ROOT,
+                        "%,d of %,d queries are marked on the timeline.", shownQueries, queries) : null,
+                grouped(user, totalAccesses, sections),
+                rows(unknown, totalAccesses, sections, false),
+                grouped(system, totalAccesses, sections),
+                system.size(),
+                new ArrayList<>(sections.values()),
+                omitted == 0 ? null : String.format(Locale.ROOT, "%d relation(s) with fewer accesses have no"
+                        + " heatmap, to keep this report small; --relations GLOB selects them.", omitted),
+                shown.isEmpty() ? (all.isEmpty() ? "No relation was accessed in this window."
+                        : "No relation matches --relations " + options.relations() + ".") : null,
+                !shown.isEmpty() && user.isEmpty() && unknown.isEmpty()
+                        ? "No user relation was accessed; system catalogs are listed below." : null,
+                options.logScale() ? "logarithmic" : "linear",
+                "pgbftrace " + (m.toolVersion == null ? "" : m.toolVersion));
+        return new Model(page, shown.size(), sections.size());
+    }
+
+    private static final DateTimeFormatter RECORDED = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'",
+            Locale.ROOT).withZone(ZoneOffset.UTC);
+
+    /** When the recording started, to the second in UTC; imported sessions have no wall-clock start. */
+    static String recorded(String startWall) {
+        if (startWall == null) {
+            return "unknown (imported)";
+        }
+        try {
+            return RECORDED.format(Instant.parse(startWall));
+        } catch (DateTimeParseException e) {
+            return startWall;
+        }
     }
 
     /** Queries evenly thinned to at most {@link #MAX_TIMELINE_QUERIES}; checkpoints all kept. */
@@ -225,9 +251,9 @@ public final class HtmlReport {
     }
 
     /** Heatmap sections within the size budget: coarsened when a relation's share would overflow, else left out. */
-    private static Map<RelationData, Map<String, Object>> sections(List<RelationData> order, ReportData data,
-                                                                    ReportOptions options) {
-        Map<RelationData, Map<String, Object>> out = new LinkedHashMap<>();
+    private static Map<RelationData, ReportModel.Section> sections(List<RelationData> order, ReportData data,
+                                                                   ReportOptions options) {
+        Map<RelationData, ReportModel.Section> out = new LinkedHashMap<>();
         long budget = BUDGET_BYTES - 400_000L; // header, timeline, tables
         int left = Math.min(order.size(), MAX_HEATMAPS);
         for (RelationData d : order) {
@@ -235,17 +261,17 @@ public final class HtmlReport {
                 break;
             }
             long share = budget / left;
-            Map<String, Object> s = section(d, data, options, share);
+            ReportModel.Section s = section(d, data, options, share);
             left--;
             if (s != null) {
-                budget -= (int) s.get("bytes");
+                budget -= s.bytes();
                 out.put(d, s);
             }
         }
         return out;
     }
 
-    private static Map<String, Object> section(RelationData d, ReportData data, ReportOptions options, long share) {
+    private static ReportModel.Section section(RelationData d, ReportData data, ReportOptions options, long share) {
         Relation r = d.relation();
         long size = r == null || r.sizeBlocks() == null ? 0 : r.sizeBlocks();
         BlockTimeGrid grid = d.grid;
@@ -269,36 +295,26 @@ public final class HtmlReport {
             long bytes = heat.length() + (io == null ? 0 : io.length()) + strip.length()
                     + (latency == null ? 0 : latency.length()) + legend.length();
             if (bytes <= share) {
-                Map<String, Object> s = new LinkedHashMap<>();
-                s.put("anchor", anchor(d));
-                s.put("name", d.stats.displayName());
-                s.put("database", r == null ? null : r.database());
-                s.put("kind", r == null ? "unknown" : r.kind());
-                s.put("parent", r == null ? null : r.parentName());
-                s.put("sizeText", size == 0 ? "unknown size" : fmt(size) + " blocks");
-                s.put("summary", String.format(Locale.ROOT, "%,d accesses: %,d hits, %,d misses, %,d extends;"
-                                + " %,d kernel reads; %,d writes; %,d distinct blocks", d.stats.accesses(),
-                        d.stats.hits(), d.stats.misses(), d.stats.extendsCount(), d.stats.kernelReads(),
-                        d.stats.writes(), d.stats.distinctBlocks()));
-                s.put("resolution", String.format(Locale.ROOT, "%d time bins of %.3f s; %s per row%s",
-                        grid.timeBins(), data.spanNs() / 1e9 / grid.timeBins(), grid.rowSize() == 1 ? "1 block"
-                                : fmt(grid.rowSize()) + " blocks", grid != d.grid ? " (coarsened to keep the"
-                                + " report small)" : ""));
-                s.put("heatmap", heat);
-                s.put("io", io);
-                s.put("strip", strip);
-                s.put("latency", latency);
-                s.put("legend", legend);
-                s.put("bytes", (int) bytes);
-                return s;
+                return new ReportModel.Section(anchor(d), d.stats.displayName(), r == null ? null : r.database(),
+                        r == null ? "unknown" : r.kind(), r == null ? null : r.parentName(),
+                        size == 0 ? "unknown size" : fmt(size) + " blocks",
+                        String.format(Locale.ROOT, "%,d accesses: %,d hits, %,d misses, %,d extends; %,d kernel"
+                                        + " reads; %,d writes; %,d distinct blocks", d.stats.accesses(),
+                                d.stats.hits(), d.stats.misses(), d.stats.extendsCount(), d.stats.kernelReads(),
+                                d.stats.writes(), d.stats.distinctBlocks()),
+                        String.format(Locale.ROOT, "%d time bins of %.3f s; %s per row%s", grid.timeBins(),
+                                data.spanNs() / 1e9 / grid.timeBins(), grid.rowSize() == 1 ? "1 block"
+                                        : fmt(grid.rowSize()) + " blocks", grid != d.grid ? " (coarsened to keep"
+                                        + " the report small)" : ""),
+                        heat, io, strip, latency, legend, (int) bytes);
             }
             grid = grid.halve();
         }
         return null;
     }
 
-    private static List<Map<String, Object>> grouped(List<RelationData> list, long total,
-                                                     Map<RelationData, Map<String, Object>> sections) {
+    private static List<ReportModel.Row> grouped(List<RelationData> list, long total,
+                                                 Map<RelationData, ReportModel.Section> sections) {
         List<RelationData> ordered = new ArrayList<>();
         List<RelationData> placed = new ArrayList<>();
         for (RelationData table : list) {
@@ -325,31 +341,22 @@ public final class HtmlReport {
         return rows(ordered, total, sections, true);
     }
 
-    private static List<Map<String, Object>> rows(List<RelationData> list, long total,
-                                                  Map<RelationData, Map<String, Object>> sections, boolean indent) {
-        List<Map<String, Object>> out = new ArrayList<>();
+    private static List<ReportModel.Row> rows(List<RelationData> list, long total,
+                                              Map<RelationData, ReportModel.Section> sections, boolean indent) {
+        List<ReportModel.Row> out = new ArrayList<>();
         for (RelationData d : list) {
             Relation r = d.relation();
             long acc = d.stats.accesses();
             Double seq = d.sequentialShare();
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("name", d.stats.displayName());
-            row.put("database", r == null ? "db " + d.stats.unresolvedKey().db()
-                    : r.database() == null ? "shared" : r.database());
-            row.put("indexRow", indent && r != null && r.kind().equals("index") && r.parentOid() != null);
-            row.put("kind", r == null ? "unknown" : r.kind());
-            row.put("parent", r == null || r.parentName() == null ? "" : r.parentName());
-            // not "size": OGNL would call Map.size()
-            row.put("sizeBlocks", r == null || r.sizeBlocks() == null ? "-" : fmt(r.sizeBlocks()));
-            row.put("accesses", fmt(acc));
-            row.put("reads", fmt(d.stats.misses()));
-            row.put("hitRatio", acc == 0 ? "-" : pct((double) d.stats.hits() / acc));
-            row.put("writes", fmt(d.stats.writes()));
-            row.put("distinct", fmt(d.stats.distinctBlocks()));
-            row.put("share", total == 0 ? "-" : pct((double) acc / total));
-            row.put("sequential", seq == null ? "-" : pct(seq));
-            row.put("anchor", sections.containsKey(d) ? "#" + anchor(d) : null);
-            out.add(row);
+            out.add(new ReportModel.Row(d.stats.displayName(), r == null ? "db " + d.stats.unresolvedKey().db()
+                    : r.database() == null ? "shared" : r.database(),
+                    indent && r != null && r.kind().equals("index") && r.parentOid() != null,
+                    r == null ? "unknown" : r.kind(), r == null || r.parentName() == null ? "" : r.parentName(),
+                    r == null || r.sizeBlocks() == null ? "-" : fmt(r.sizeBlocks()), fmt(acc),
+                    fmt(d.stats.misses()), acc == 0 ? "-" : pct((double) d.stats.hits() / acc),
+                    fmt(d.stats.writes()), fmt(d.stats.distinctBlocks()),
+                    total == 0 ? "-" : pct((double) acc / total), seq == null ? "-" : pct(seq),
+                    sections.containsKey(d) ? "#" + anchor(d) : null));
         }
         return out;
     }

@@ -85,16 +85,6 @@ final class ReportData implements SessionVisitor {
     }
 
     @Override
-    public void lost(long timeNs, long count) {
-        lost += count;
-    }
-
-    @Override
-    public void end(String reason) {
-        ended = true;
-    }
-
-    @Override
     public void event(Event e) {
         if ((++seen & 0xFFFFF) == 0) {
             progress.accept(seen);
@@ -140,6 +130,8 @@ final class ReportData implements SessionVisitor {
     /** After the pass: what the reader found (damage) and whether the session may still grow. */
     void finished(SessionReader reader) {
         damage = reader.damage();
+        lost = reader.lostCounted();
+        ended = reader.ended();
         recorderAlive = reader.recorderAlive();
     }
 

@@ -27,6 +27,8 @@ public final class SessionReader implements AutoCloseable {
     private long eventsRead;
     /** The end record was read. */
     private boolean ended;
+    /** Sum of the lost-event records read so far (bpftrace's own count of what it dropped). */
+    private long lostCounted;
 
     private SessionReader(Path dir, SessionMetadata metadata, EventLog log) {
         this.dir = dir;
@@ -137,6 +139,16 @@ public final class SessionReader implements AutoCloseable {
                 "; the %,d events before it were read", eventsRead));
     }
 
+    /** Whether an end record was read: the recorder finished the session (it was not killed). */
+    public boolean ended() {
+        return ended;
+    }
+
+    /** Events bpftrace said it lost, summed over the lost records read so far. */
+    public long lostCounted() {
+        return lostCounted;
+    }
+
     /** Reads every record from the start, in order, up to the end or the damage. */
     public void read(SessionVisitor visitor) {
         read(visitor, true);
@@ -157,18 +169,15 @@ public final class SessionReader implements AutoCloseable {
         return OptionalLong.of(BatchCodec.header(log.readAt(last[0])).lastTimeNs());
     }
 
-    /** What {@link #scan} reports: batch headers (not their events) and every other record. */
+    /**
+     * What {@link #scan} reports: batch headers (not their events) and catalog records; lost and end records are
+     * tallied by the reader ({@link #lostCounted()}, {@link #ended()}).
+     */
     public interface ScanVisitor {
         /** A batch at this position; its events are read later with {@link #readBatches}. */
         void batch(long position, BatchCodec.Header header);
 
         default void relation(Relation relation) {
-        }
-
-        default void lost(long timeNs, long count) {
-        }
-
-        default void end(String reason) {
         }
     }
 
@@ -186,17 +195,10 @@ public final class SessionReader implements AutoCloseable {
             @Override
             public void event(Event event) {
             }
-
-            @Override
-            public void lost(long timeNs, long count) {
-                visitor.lost(timeNs, count);
-            }
-
-            @Override
-            public void end(String reason) {
-                visitor.end(reason);
-            }
         };
+        if (from == 0) {
+            lostCounted = 0;
+        }
         return log.read(from, (position, record) -> {
             ended |= record[0] == SessionFormat.RECORD_END;
             try {
@@ -240,6 +242,7 @@ public final class SessionReader implements AutoCloseable {
 
     private void read(SessionVisitor visitor, boolean events) {
         eventsRead = 0;
+        lostCounted = 0;
         log.read(0, (position, record) -> {
             ended |= record[0] == SessionFormat.RECORD_END;
             if (!events && record[0] == SessionFormat.RECORD_BATCH) {
@@ -263,7 +266,7 @@ public final class SessionReader implements AutoCloseable {
         });
     }
 
-    private static void dispatch(byte[] record, SessionVisitor visitor) {
+    private void dispatch(byte[] record, SessionVisitor visitor) {
         switch (record[0]) {
             case SessionFormat.RECORD_RELATION -> {
                 try {
@@ -274,7 +277,9 @@ public final class SessionReader implements AutoCloseable {
             }
             case SessionFormat.RECORD_LOST -> {
                 String[] parts = new String(record, 1, record.length - 1, StandardCharsets.US_ASCII).split(" ");
-                visitor.lost(Long.parseLong(parts[0]), Long.parseLong(parts[1]));
+                long count = Long.parseLong(parts[1]);
+                lostCounted += count;
+                visitor.lost(Long.parseLong(parts[0]), count);
             }
             case SessionFormat.RECORD_END -> visitor.end(new String(record, 1, record.length - 1,
                     StandardCharsets.UTF_8));

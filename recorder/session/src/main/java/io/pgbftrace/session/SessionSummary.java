@@ -20,22 +20,22 @@ public final class SessionSummary {
     private final long hiddenEvents;
     private final boolean ended;
 
-    private SessionSummary(Builder b, java.util.Collection<RelationStats> rows) {
+    private SessionSummary(Builder b, java.util.Collection<RelationStats> rows, SessionReader reader) {
         this.counts.putAll(b.counts);
         this.relations = new ArrayList<>(rows);
         this.relations.sort(Comparator.comparingLong(RelationStats::accesses).reversed()
                 .thenComparing(RelationStats::displayName));
-        this.lostEvents = b.lost;
+        this.lostEvents = reader.lostCounted();
         this.firstTimeNs = b.first;
         this.lastTimeNs = b.last;
         this.hiddenEvents = b.hidden;
-        this.ended = b.ended;
+        this.ended = reader.ended();
     }
 
     public static SessionSummary of(SessionReader reader, boolean includeRecorder) {
         Builder b = new Builder(BackendFilter.of(reader.metadata(), includeRecorder));
         reader.read(b);
-        return b.build();
+        return b.build(reader);
     }
 
     public long count(EventKind k) {
@@ -80,11 +80,9 @@ public final class SessionSummary {
         /** Per file, with the time of its first event: resolved once everything is read (look-ups come late). */
         private final Map<FileKey, RelationStats> byFile = new HashMap<>();
         private final Map<FileKey, Long> firstSeen = new HashMap<>();
-        private long lost;
         private long first;
         private long last;
         private long hidden;
-        private boolean ended;
 
         Builder(BackendFilter filter) {
             this.filter = filter;
@@ -114,17 +112,7 @@ public final class SessionSummary {
             firstSeen.merge(key, e.timeNs(), Math::min);
         }
 
-        @Override
-        public void lost(long timeNs, long count) {
-            lost += count;
-        }
-
-        @Override
-        public void end(String reason) {
-            ended = true;
-        }
-
-        SessionSummary build() {
+        SessionSummary build(SessionReader reader) {
             Map<Object, RelationStats> rows = new HashMap<>();
             byFile.forEach((key, stats) -> {
                 Relation r = catalog.resolve(key, firstSeen.get(key));
@@ -138,7 +126,7 @@ public final class SessionSummary {
                     s.seen(r);
                 }
             }
-            return new SessionSummary(this, rows.values());
+            return new SessionSummary(this, rows.values(), reader);
         }
     }
 }

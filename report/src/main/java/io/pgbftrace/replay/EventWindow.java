@@ -15,7 +15,7 @@ import java.util.Set;
  * and per slice the number of all events (so the page counts events it does not draw). Little-endian binary,
  * read in the page with a DataView; layout (also in docs/replay.md):
  * <pre>
- * "PGBW" u16 version=1 u16 0
+ * "PGBW" u16 version=2 u16 0
  * f64 fromSeconds f64 toSeconds (from the session start)
  * u32 slices u32 records u32 events
  * slices x u32 events in the slice

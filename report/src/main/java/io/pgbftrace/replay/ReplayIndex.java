@@ -65,6 +65,9 @@ final class ReplayIndex implements AutoCloseable {
     private long[] last = new long[256];
     private long[] prefixMaxLast = new long[256];
     private int batches;
+    /** The latest first-event time of the batches so far, and how much earlier than it a later batch began. */
+    private long maxFirst = Long.MIN_VALUE;
+    private long lateness;
     private long next;
     private long events;
     private boolean ended;
@@ -95,6 +98,10 @@ final class ReplayIndex implements AutoCloseable {
                     last = Arrays.copyOf(last, n);
                     prefixMaxLast = Arrays.copyOf(prefixMaxLast, n);
                 }
+                if (batches > 0) {
+                    lateness = Math.max(lateness, maxFirst - h.firstTimeNs());
+                }
+                maxFirst = Math.max(maxFirst, h.firstTimeNs());
                 queueIndex[batches] = position;
                 first[batches] = h.firstTimeNs();
                 last[batches] = h.lastTimeNs();
@@ -225,8 +232,9 @@ final class ReplayIndex implements AutoCloseable {
                 }
                 picked[n++] = queueIndex[i];
             }
-            // batches are almost in time order (per-CPU buffers reorder a little): stop well past the window
-            if (first[i] >= toNs && i + 8 < batches && first[i + 8] >= toNs) {
+            // batches are almost in time order (per-CPU buffers reorder a little): no later batch starts more
+            // than `lateness` before this one, so once this one starts that far past the window, none is in it
+            if (first[i] - lateness >= toNs) {
                 break;
             }
         }

@@ -109,6 +109,9 @@ public final class Demo {
         return new Result(sessionDir, report, summary, keepCluster ? cluster.root() : null);
     }
 
+    static final long QUIET_MS = 400;
+    static final long QUIET_TIMEOUT_MS = 10_000;
+
     private static Recorder.Summary record(Scenario scenario, ThrowawayCluster cluster, Path sessionDir,
                                            Map<String, String> env, PrintStream err, String toolVersion)
             throws InterruptedException {
@@ -148,13 +151,33 @@ public final class Demo {
             recorder.join();
             throw e;
         }
-        Thread.sleep(1500); // a tick of the recorder writes the last batch and catalog look-ups
+        awaitQuiet(r);
         stop.stop("scenario finished");
         recorder.join();
         if (failure.get() != null) {
             throw failure.get();
         }
         return summary.get();
+    }
+
+    /**
+     * Waits until the events of the scenario's last statements (and of its backend's exit) have come through
+     * bpftrace: no new event for {@link #QUIET_MS}, at most {@link #QUIET_TIMEOUT_MS}.
+     */
+    private static void awaitQuiet(Recorder r) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + QUIET_TIMEOUT_MS;
+        long seen = -1;
+        long since = System.currentTimeMillis();
+        while (System.currentTimeMillis() < deadline) {
+            long now = r.eventsSoFar();
+            if (now != seen) {
+                seen = now;
+                since = System.currentTimeMillis();
+            } else if (System.currentTimeMillis() - since >= QUIET_MS) {
+                return;
+            }
+            Thread.sleep(50);
+        }
     }
 
     /** Runs steps over one connection (one backend). */

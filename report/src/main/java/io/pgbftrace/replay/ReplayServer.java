@@ -136,7 +136,7 @@ public final class ReplayServer implements AutoCloseable {
     }
 
     /** Why a port cannot be had, in words: in use, reserved for root, or not an address of this machine. */
-    static String bindProblem(String bind, int port, BindException e) {
+    public static String bindProblem(String bind, int port, BindException e) {
         String m = String.valueOf(e.getMessage());
         if (m.contains("Permission denied") || m.contains("Access denied")) {
             return "port " + port + " needs root (ports below 1024 are reserved); choose --port 1024 or above, or 0"

@@ -9,6 +9,8 @@ import io.pgbftrace.session.Relation;
 import io.pgbftrace.session.SessionMetadata;
 import io.pgbftrace.session.SessionWriter;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import io.pgbftrace.report.LeakCheck;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
@@ -23,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The replay page in real headless Chromium. */
+@ExtendWith(LeakCheck.class)
 class ReplayBrowserTest {
     @TempDir
     Path tmp;

@@ -6,6 +6,8 @@ import io.pgbftrace.session.SessionMetadata;
 import io.pgbftrace.session.SessionReader;
 import io.pgbftrace.session.SessionWriter;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import io.pgbftrace.report.LeakCheck;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -16,6 +18,7 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Batch look-up by time and the windows built from it, against a brute-force count of the events written. */
+@ExtendWith(LeakCheck.class)
 class ReplayIndexTest {
     static final long START = 1_000_000_000L;
     static final long MS = 1_000_000L;

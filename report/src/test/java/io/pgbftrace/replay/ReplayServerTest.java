@@ -7,6 +7,8 @@ import io.pgbftrace.report.GoldenSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import io.pgbftrace.report.LeakCheck;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -23,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@ExtendWith(LeakCheck.class)
 class ReplayServerTest {
     @TempDir
     Path tmp;
@@ -241,5 +244,38 @@ class ReplayServerTest {
             assertTrue(session.path("markersReady").asBoolean(), "the page stops waiting");
         }
         assertFalse(log.toString().contains("\tat "), log.toString());
+    }
+
+    /** LIVE means a recorder is still writing: an unfinished session whose recorder died is not live. */
+    @Test
+    void followingShowsLiveOnlyWhileTheRecorderRuns() throws Exception {
+        Path s = GoldenSession.write(tmp.resolve("unfinished"), false);
+        Process sleeper = new ProcessBuilder("sleep", "60").start();
+        try {
+            setRecorder(s, sleeper.pid());
+            try (ReplayServer following = ReplayServer.start(s, "127.0.0.1", 0, 1, true, false)) {
+                JsonNode session = json.readTree(following.url().resolve("/api/session").toURL());
+                assertTrue(session.get("live").asBoolean(), session.toString());
+                assertTrue(session.get("status").asText().startsWith("recording"), session.toString());
+            }
+            sleeper.destroyForcibly().waitFor();
+            try (ReplayServer following = ReplayServer.start(s, "127.0.0.1", 0, 1, true, false)) {
+                JsonNode session = json.readTree(following.url().resolve("/api/session").toURL());
+                assertFalse(session.get("live").asBoolean(), session.toString());
+                assertTrue(session.get("status").asText().startsWith("incomplete"), session.toString());
+            }
+        } finally {
+            sleeper.destroyForcibly();
+        }
+    }
+
+    /** Names the process as the session's recorder, as record does when it starts. */
+    static void setRecorder(Path session, long pid) throws IOException {
+        Path file = session.resolve("session.json");
+        com.fasterxml.jackson.databind.node.ObjectNode m = (com.fasterxml.jackson.databind.node.ObjectNode)
+                new ObjectMapper().readTree(file.toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) m.get("recorder")).put("pid", pid)
+                .put("processStart", io.pgbftrace.session.RecorderProcess.startOf(pid));
+        new ObjectMapper().writeValue(file.toFile(), m);
     }
 }

@@ -7,6 +7,7 @@ import io.pgbftrace.session.Relation;
 import io.pgbftrace.session.SessionMetadata;
 import io.pgbftrace.session.SessionWriter;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
@@ -28,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@ExtendWith(LeakCheck.class)
 class HtmlReportTest {
     @TempDir
     Path tmp;

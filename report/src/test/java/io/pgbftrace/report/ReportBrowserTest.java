@@ -1,6 +1,7 @@
 package io.pgbftrace.report;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -13,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Opens a report from file:// in real headless Chromium and looks at what it renders. */
+@ExtendWith(LeakCheck.class)
 class ReportBrowserTest {
     @TempDir
     Path tmp;

@@ -57,6 +57,11 @@ public final class Recorder {
     private final Listener listener;
     private final StopControl stop;
 
+    /** Events recorded so far (for a caller that waits for the server's last events to arrive). */
+    public long eventsSoFar() {
+        return events.get();
+    }
+
     /** Filled while recording, read by the watch. */
     private final AtomicLong events = new AtomicLong();
     private final AtomicLong lost = new AtomicLong();

@@ -35,16 +35,15 @@ public final class InfoCommand implements Callable<Integer> {
     @Option(names = "--system", description = "Also list system catalogs and TOAST relations in the table.")
     boolean system;
 
-    @Option(names = "--include-recorder",
-            description = "Count the events of the recorder's own backends (catalog look-ups), hidden by default.")
-    boolean includeRecorder;
+    @Mixin
+    RecorderEventsMixin recorderEvents;
 
     @Mixin
     HelpMixin help;
 
     @Override
     public Integer call() {
-        SessionInfo info = SessionInfo.load(session, includeRecorder);
+        SessionInfo info = SessionInfo.load(session, recorderEvents.includeRecorder);
         var out = spec.commandLine().getOut();
         out.print(json ? info.toJson() : InfoText.render(info, system));
         out.flush();

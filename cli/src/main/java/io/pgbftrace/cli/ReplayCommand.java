@@ -51,9 +51,8 @@ public final class ReplayCommand extends EnvAware implements Callable<Integer> {
     @Option(names = "--follow", description = "Follow a session that record is still writing.")
     boolean follow;
 
-    @Option(names = "--include-recorder",
-            description = "Show the events of the recorder's own backends (catalog look-ups), hidden by default.")
-    boolean includeRecorder;
+    @Mixin
+    RecorderEventsMixin recorderEvents;
 
     @Mixin
     HelpMixin help;
@@ -69,7 +68,8 @@ public final class ReplayCommand extends EnvAware implements Callable<Integer> {
         StopControl stop = new StopControl();
         stop.stopOnSignals();
         var err = new java.io.PrintStream(new WriterOutputStream(spec.commandLine().getErr()), true);
-        ReplayServer server = ReplayServer.start(session, bind, port, speed, follow, includeRecorder, err);
+        ReplayServer server = ReplayServer.start(session, bind, port, speed, follow,
+                recorderEvents.includeRecorder, err);
         try (server) {
             var out = spec.commandLine().getOut();
             if (server.reachableFromOtherMachines()) {

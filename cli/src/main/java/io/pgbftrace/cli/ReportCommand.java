@@ -64,9 +64,8 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--title", description = "A title for the report (default: the session's).")
     String title;
 
-    @Option(names = "--include-recorder",
-            description = "Show the events of the recorder's own backends (catalog look-ups), hidden by default.")
-    boolean includeRecorder;
+    @Mixin
+    RecorderEventsMixin recorderEvents;
 
     @Mixin
     HelpMixin help;
@@ -84,7 +83,7 @@ public final class ReportCommand implements Callable<Integer> {
         Path out = output != null ? output
                 : Path.of(session.toAbsolutePath().normalize().getFileName() + ".html");
         ReportOptions options = new ReportOptions(session, relations, includeSystem, from, to, bins,
-                scale == Scale.log, title, includeRecorder);
+                scale == Scale.log, title, recorderEvents.includeRecorder);
         var err = spec.commandLine().getErr();
         long started = System.nanoTime();
         HtmlReport.Result r = HtmlReport.write(options, out, new WriterOutputStream(spec.commandLine().getOut()),

@@ -177,6 +177,62 @@ class RecordIntegrationTest {
         }
     }
 
+    /**
+     * The checkpoint's figure is PostgreSQL's own: checkpoint__done's first argument (a global bpftrace cannot name)
+     * is the buffers pg_stat_bgwriter says the checkpoint wrote plus the few SLRU pages it wrote; the checkpointer's
+     * WRITE events equal pg_stat_bgwriter's count.
+     */
+    @Test
+    void theCheckpointFigureIsTheBuffersPostgresWrote() throws Exception {
+        Path session = tmp.resolve("checkpoint");
+        try (ToolProcess rec = startRecording(session, tmp.resolve("record.log"))) {
+            sql("postgres", "UPDATE pre_t SET b = b || '!' WHERE a % 3 = 0");
+            long[] before = checkpointCounters();
+            sql("postgres", "CHECKPOINT");
+            long[] after = checkpointCounters();
+            long deadline = System.currentTimeMillis() + 10_000; // the checkpointer reports its counts a moment later
+            while (after[0] == before[0] && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+                after = checkpointCounters();
+            }
+            Thread.sleep(500);
+            assertEquals(0, rec.terminate(), rec.output());
+            long buffers = after[0] - before[0];
+            long slru = after[1] - before[1];
+            assertTrue(buffers > 50, "the UPDATE dirtied buffers: " + buffers);
+
+            List<io.pgbftrace.session.Event> done = new ArrayList<>();
+            Map<Integer, Long> writesByPid = new HashMap<>();
+            try (SessionReader r = SessionReader.open(session)) {
+                r.read(e -> {
+                    if (e.kind() == io.pgbftrace.session.EventKind.CHECKPOINT_DONE) {
+                        done.add(e);
+                    } else if (e.kind() == io.pgbftrace.session.EventKind.WRITE) {
+                        writesByPid.merge(e.pid(), 1L, Long::sum);
+                    }
+                });
+            }
+            assertEquals(1, done.size(), done.toString());
+            // ckpt_bufs_written also counts the SLRU pages (CLOG, ...) the checkpoint wrote; the checkpointer does not
+            // flush pg_stat_slru at once, so those few are bounded rather than matched
+            long value = done.get(0).value();
+            assertTrue(value >= buffers && value <= buffers + Math.max(slru, 4), "checkpoint__done's buffers written: "
+                    + value + "; pg_stat_bgwriter: " + buffers + " shared, pg_stat_slru: " + slru);
+            assertEquals(buffers, writesByPid.getOrDefault(done.get(0).pid(), 0L),
+                    "the checkpointer's writes are pg_stat_bgwriter.buffers_checkpoint");
+        }
+    }
+
+    /** {pg_stat_bgwriter.buffers_checkpoint, sum of pg_stat_slru.blks_written}. */
+    static long[] checkpointCounters() throws Exception {
+        try (Connection c = cluster.connect("postgres"); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT (SELECT buffers_checkpoint FROM pg_stat_bgwriter),"
+                     + " (SELECT sum(blks_written) FROM pg_stat_slru)")) {
+            rs.next();
+            return new long[]{rs.getLong(1), rs.getLong(2)};
+        }
+    }
+
     @Test
     void onlyTheConnectedClusterIsTracedAndMaxEventsStopsTheRecording() throws Exception {
         try (TestCluster other = TestCluster.start()) {

@@ -3,7 +3,9 @@ package io.pgbftrace.capture;
 import io.pgbftrace.session.PgbftraceException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -133,9 +135,13 @@ public final class BpftraceScript {
             s.append(usdt).append("checkpoint__start\n").append(filter).append("\n{\n")
                     .append("  printf(\"C %llu %d %d\\n\", nsecs, pid, arg0);\n}\n\n");
         }
-        if (!StapsdtNotes.sites(notes, "checkpoint__done").isEmpty()) {
+        List<StapsdtNotes.Note> done = StapsdtNotes.sites(notes, "checkpoint__done");
+        if (!done.isEmpty()) {
+            // arg0 is CheckpointStats.ckpt_bufs_written, a global read relative to the instruction pointer that
+            // bpftrace 0.17 cannot name (its arg0 gave garbage): read it ourselves; -1 where that is impossible
             s.append(usdt).append("checkpoint__done\n").append(filter).append("\n{\n")
-                    .append("  printf(\"c %llu %d %d\\n\", nsecs, pid, arg0);\n}\n\n");
+                    .append("  printf(\"c %llu %d %d\\n\", nsecs, pid, ").append(sameOnEverySite(done, 0))
+                    .append(");\n}\n\n");
         }
         s.append("END\n{\n  clear(@rs);\n");
         if (queries) {
@@ -146,6 +152,15 @@ public final class BpftraceScript {
         }
         s.append("}\n");
         return new Script(s.toString(), pairing ? METHOD_PAIRING : METHOD_ARGUMENTS, why);
+    }
+
+    /** The expression reading argument {@code i} when every site has it at the same place, else "-1". */
+    static String sameOnEverySite(List<StapsdtNotes.Note> sites, int i) {
+        Set<String> expressions = new HashSet<>();
+        for (StapsdtNotes.Note site : sites) {
+            expressions.add(site.argument(i).map(ProbeArgument::expression).orElse("-1"));
+        }
+        return expressions.size() == 1 ? expressions.iterator().next() : "-1";
     }
 
     /**
@@ -161,7 +176,7 @@ public final class BpftraceScript {
             List<ProbeArgument> args = new ArrayList<>();
             for (int i : new int[]{IS_EXTEND_ARG, FOUND_ARG}) {
                 String spec = site.arguments().get(i);
-                Optional<ProbeArgument> arg = ProbeArgument.parse(spec);
+                Optional<ProbeArgument> arg = site.argument(i);
                 if (arg.isEmpty()) {
                     return "argument location " + spec + " cannot be read from bpftrace";
                 }

@@ -20,6 +20,8 @@ public record ProbeArgument(String spec, int size, boolean signed, Kind kind, lo
     private static final Pattern CONST = Pattern.compile("\\$(-?\\d+)");
     private static final Pattern REG = Pattern.compile("%(\\w+)");
     private static final Pattern MEM = Pattern.compile("(-?\\d*)\\(%(\\w+)\\)");
+    /** A global variable, addressed relative to the instruction pointer: {@code 40+CheckpointStats(%rip)}. */
+    private static final Pattern GLOBAL = Pattern.compile("(?:(-?\\d+)\\+)?([A-Za-z_][\\w.]*)(?:([+-]\\d+))?\\(%rip\\)");
 
     /** x86-64 register names (any width) to the names bpftrace's reg() takes. */
     private static final Map<String, String> REGISTERS = Map.ofEntries(
@@ -35,6 +37,15 @@ public record ProbeArgument(String spec, int size, boolean signed, Kind kind, lo
 
     /** Parses a spec; empty when its form is one this tool does not read (e.g. {@code sym(%rip)}). */
     public static Optional<ProbeArgument> parse(String spec) {
+        return parse(spec, 0, Map.of());
+    }
+
+    /**
+     * Parses a spec of the probe site at {@code sitePc}; a global variable ({@code OFF+SYM(%rip)}) is read when
+     * {@code symbols} has its link-time address: at the probe the instruction pointer is the site's address, so
+     * the variable lies at {@code ip + (SYM + OFF - sitePc)} whatever address the binary was loaded at.
+     */
+    public static Optional<ProbeArgument> parse(String spec, long sitePc, Map<String, Long> symbols) {
         Matcher m = SPEC.matcher(spec);
         if (!m.matches()) {
             return Optional.empty();
@@ -50,6 +61,16 @@ public record ProbeArgument(String spec, int size, boolean signed, Kind kind, lo
         Matcher r = REG.matcher(op);
         if (r.matches()) {
             return register(r.group(1)).map(reg -> new ProbeArgument(spec, size, signed, Kind.REGISTER, 0, reg, 0));
+        }
+        Matcher g = GLOBAL.matcher(op);
+        if (g.matches()) {
+            Long address = symbols.get(g.group(2));
+            if (address == null) {
+                return Optional.empty();
+            }
+            long off = (g.group(1) == null ? 0 : Long.parseLong(g.group(1)))
+                    + (g.group(3) == null ? 0 : Long.parseLong(g.group(3)));
+            return Optional.of(new ProbeArgument(spec, size, signed, Kind.MEMORY, 0, "ip", address + off - sitePc));
         }
         Matcher mem = MEM.matcher(op);
         if (mem.matches()) {

@@ -8,7 +8,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads the SystemTap SDT notes ({@code .note.stapsdt}) of an ELF64 little-endian binary: one note per probe
@@ -17,6 +22,11 @@ import java.util.List;
 public final class StapsdtNotes {
     private static final int NT_STAPSDT = 3;
     private static final int SHT_NOTE = 7;
+    private static final int SHT_SYMTAB = 2;
+    private static final int SHT_DYNSYM = 11;
+    private static final int STT_OBJECT = 1;
+    /** The variable an argument reads relative to the instruction pointer, as in {@code -4@40+CheckpointStats(%rip)}. */
+    private static final Pattern RIP_SYMBOL = Pattern.compile("([A-Za-z_][\\w.]*)(?:[+-]\\d+)?\\(%rip\\)");
 
     private StapsdtNotes() {
     }
@@ -28,7 +38,16 @@ public final class StapsdtNotes {
      * @param semaphore address of the probe's semaphore, 0 if none
      * @param arguments the argument specs, e.g. {@code -4@-136(%rbp)} or {@code 1@$1}
      */
-    public record Note(String provider, String name, long pc, long semaphore, List<String> arguments) {
+    public record Note(String provider, String name, long pc, long semaphore, List<String> arguments,
+                       Map<String, Long> symbols) {
+        public Note(String provider, String name, long pc, long semaphore, List<String> arguments) {
+            this(provider, name, pc, semaphore, arguments, Map.of());
+        }
+
+        /** Argument {@code i} as bpftrace can read it (globals resolved), empty when it cannot. */
+        public Optional<ProbeArgument> argument(int i) {
+            return i < arguments.size() ? ProbeArgument.parse(arguments.get(i), pc, symbols) : Optional.empty();
+        }
     }
 
     /** Reads the notes of a binary; an ELF file without notes gives an empty list. */
@@ -56,6 +75,27 @@ public final class StapsdtNotes {
             return List.of();
         }
         long strtabOffset = elf.getLong((int) (shoff + (long) shstrndx * shentsize + 0x18));
+
+        Map<String, Long> symbolTable = new HashMap<>();
+        for (int i = 0; i < shnum; i++) { // .dynsym (kept by distribution builds) and .symtab (when not stripped)
+            int sh = (int) (shoff + (long) i * shentsize);
+            int type = elf.getInt(sh + 4);
+            if (type == SHT_SYMTAB || type == SHT_DYNSYM) {
+                long offset = elf.getLong(sh + 0x18);
+                long size = elf.getLong(sh + 0x20);
+                long entsize = Math.max(24, elf.getLong(sh + 0x38));
+                int link = elf.getInt(sh + 0x28);
+                long names = elf.getLong((int) (shoff + (long) link * shentsize + 0x18));
+                for (long e = offset; e + 24 <= offset + size; e += entsize) {
+                    int kind = elf.get((int) e + 4) & 0xF;
+                    long value = elf.getLong((int) e + 8);
+                    if (kind == STT_OBJECT && value != 0) {
+                        symbolTable.put(cString(elf, (int) (names + Integer.toUnsignedLong(elf.getInt((int) e)))),
+                                value);
+                    }
+                }
+            }
+        }
 
         long notesOffset = -1;
         long notesSize = 0;
@@ -92,8 +132,15 @@ public final class StapsdtNotes {
                 if (baseAddr >= 0 && base != 0) {
                     pc += baseAddr - base; // prelinked binaries move the section; the note keeps the old base
                 }
-                notes.add(new Note(provider, probe, pc, semaphore,
-                        args.isBlank() ? List.of() : List.of(args.trim().split("\\s+"))));
+                List<String> arguments = args.isBlank() ? List.of() : List.of(args.trim().split("\\s+"));
+                Map<String, Long> used = new HashMap<>();
+                for (String a : arguments) {
+                    Matcher g = RIP_SYMBOL.matcher(a);
+                    if (g.find() && symbolTable.containsKey(g.group(1))) {
+                        used.put(g.group(1), symbolTable.get(g.group(1)));
+                    }
+                }
+                notes.add(new Note(provider, probe, pc, semaphore, arguments, Map.copyOf(used)));
             }
             pos = descPos + align4(descsz);
         }

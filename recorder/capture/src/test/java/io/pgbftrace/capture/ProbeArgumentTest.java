@@ -23,6 +23,18 @@ class ProbeArgumentTest {
         assertEquals("reg(\"bx\")", expr("8@%rbx"));
     }
 
+    /** At the probe the instruction pointer is the site's address: the global is a fixed distance from it. */
+    @Test
+    void globalsAreReadRelativeToTheInstructionPointer() {
+        java.util.Map<String, Long> symbols = java.util.Map.of("CheckpointStats", 0x895140L, "NBuffers", 0x884f7cL);
+        long site = 0x1f0ad0;
+        assertEquals("*(int32*)(reg(\"ip\") + " + (0x895140L + 40 - site) + ")",
+                ProbeArgument.parse("-4@40+CheckpointStats(%rip)", site, symbols).orElseThrow().expression());
+        assertEquals("*(int32*)(reg(\"ip\") + " + (0x884f7cL - site) + ")",
+                ProbeArgument.parse("-4@NBuffers(%rip)", site, symbols).orElseThrow().expression());
+        assertEquals(Optional.empty(), ProbeArgument.parse("-4@Unknown(%rip)", site, symbols));
+    }
+
     @Test
     void formsWeCannotReadAreRefusedNotGuessed() {
         assertEquals(Optional.empty(), ProbeArgument.parse("-4@NBuffers(%rip)"));

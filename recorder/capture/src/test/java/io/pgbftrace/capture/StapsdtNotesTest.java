@@ -80,5 +80,10 @@ class StapsdtNotesTest {
             assertTrue(!StapsdtNotes.sites(notes, probe).isEmpty(), probe);
         }
         assertTrue(StapsdtNotes.sites(notes, "buffer__read__done").stream().allMatch(n -> n.arguments().size() == 8));
+        // checkpoint__done reads globals relative to the instruction pointer: their addresses come from .dynsym
+        StapsdtNotes.Note done = StapsdtNotes.sites(notes, "checkpoint__done").get(0);
+        assertTrue(done.symbols().containsKey("CheckpointStats") && done.symbols().containsKey("NBuffers"),
+                done.toString());
+        assertTrue(done.argument(0).isPresent() && done.argument(1).isPresent(), done.toString());
     }
 }

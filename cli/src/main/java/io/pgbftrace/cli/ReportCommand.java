@@ -2,6 +2,7 @@ package io.pgbftrace.cli;
 
 import io.pgbftrace.report.HtmlReport;
 import io.pgbftrace.session.PgbftraceException;
+import io.pgbftrace.session.Words;
 import io.pgbftrace.report.ReportOptions;
 import io.pgbftrace.session.OutputFile;
 import picocli.CommandLine.Command;

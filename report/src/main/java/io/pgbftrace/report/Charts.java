@@ -1,191 +1,191 @@
 package io.pgbftrace.report;
 
+import io.pgbftrace.session.EventKind;
+import io.pgbftrace.session.CheckpointFlags;
 import io.pgbftrace.session.Marker;
-import org.jfree.svg.SVGGraphics2D;
-import org.jfree.svg.SVGHints;
+import io.pgbftrace.session.Words;
 
-import java.awt.BasicStroke;
-import java.awt.Color;
-import java.awt.Font;
-import java.awt.geom.Line2D;
-import java.awt.geom.Rectangle2D;
 import java.util.List;
 import java.util.Locale;
 
-/** The report's SVG charts, drawn with JFreeSVG. Each returns one {@code <svg>} element as a string. */
+/**
+ * The report's SVG charts. Colours are CSS classes of palette/palette.css (so dark mode and print restyle them);
+ * every cell, bar and marker carries its own tooltip; time runs along a {@link TimeAxis} that squeezes idle gaps.
+ */
 final class Charts {
     static final int HEATMAP_WIDTH = 720;
     static final int HEATMAP_HEIGHT = 220;
     static final int IO_HEIGHT = 70;
-    static final int STRIP_WIDTH = 90;
+    static final int STRIP_WIDTH = 110;
+    /** Steps of each colour scale (classes h0..h9, m0..m4, w0..w4). */
+    static final int HEAT_LEVELS = 10;
+    static final int IO_LEVELS = 5;
     private static final int LEFT = 64;
     private static final int TOP = 8;
-    private static final int BOTTOM = 26;
-    private static final Font FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 11);
-    private static final Color TRANSPARENT = new Color(0, 0, 0, 0);
+    private static final int BOTTOM = 40;
 
     private Charts() {
     }
 
-    /** What a heatmap cell covers, for axes and tooltips. */
-    record Axes(long startNs, long spanNs, int timeBins, long rowSize, int rows) {
-        double seconds(int bin) {
-            return (double) spanNs * bin / timeBins / 1e9;
-        }
-
-        String timeRange(int bin) {
-            return String.format(Locale.ROOT, "%.3f-%.3f s", seconds(bin), seconds(bin + 1));
-        }
-
+    /** What a heatmap's rows cover. */
+    record Rows(long rowSize, int used) {
         String blockRange(int row) {
             long from = row * rowSize;
-            return rowSize == 1 ? "block " + from : "blocks " + from + "-" + (from + rowSize - 1);
+            return rowSize == 1 ? "block " + from : String.format(Locale.ROOT, "blocks %,d-%,d", from,
+                    from + rowSize - 1);
         }
     }
 
-    private static SVGGraphics2D canvas(int width, int height) {
-        SVGGraphics2D g = new SVGGraphics2D(width, height);
-        g.setFont(FONT);
-        return g;
+    /** The step of a count on a scale of {@code levels} steps, 0 for the fewest. */
+    static int level(long n, long max, boolean log, int levels) {
+        double l = Palette.level(n, max, log);
+        return (int) Math.max(0, Math.min(levels - 1, Math.ceil(l * levels) - 1));
     }
 
-    private static String finish(SVGGraphics2D g, String cssClass) {
-        return g.getSVGElement(null, true, null, null, null)
-                .replaceFirst("<svg ", "<svg class=\"" + cssClass + "\" role=\"img\" ")
-                .replace(Palette.INK_SVG, "currentColor");
-    }
-
-    private static void title(SVGGraphics2D g, String text) {
-        g.setRenderingHint(SVGHints.KEY_ELEMENT_TITLE, text);
-    }
-
-    /** Accesses by time and block: one rect per non-empty cell, each with its numbers as a tooltip. */
-    static String heatmap(BlockTimeGrid grid, Axes axes, int usedRows, boolean log) {
-        int w = LEFT + HEATMAP_WIDTH + 10;
+    /** Accesses by time and block: one rect per non-empty cell, each with its numbers as its tooltip. */
+    static String heatmap(BlockTimeGrid grid, TimeAxis axis, Rows rows, boolean log, String name) {
         int h = TOP + HEATMAP_HEIGHT + BOTTOM;
-        SVGGraphics2D g = canvas(w, h);
+        Svg g = new Svg("heatmap", LEFT + HEATMAP_WIDTH + 10, h, "heatmap of " + name
+                + ": block by time, colour = accesses");
         long max = 0;
         for (int t = 0; t < grid.timeBins(); t++) {
-            for (int r = 0; r < usedRows; r++) {
+            for (int r = 0; r < rows.used(); r++) {
                 max = Math.max(max, grid.accesses(t, r));
             }
         }
+        breaks(g, axis, HEATMAP_HEIGHT);
         double cw = (double) HEATMAP_WIDTH / grid.timeBins();
-        double ch = (double) HEATMAP_HEIGHT / usedRows;
+        double ch = (double) HEATMAP_HEIGHT / rows.used();
         for (int t = 0; t < grid.timeBins(); t++) {
-            for (int r = 0; r < usedRows; r++) {
+            for (int r = 0; r < rows.used(); r++) {
                 int n = grid.accesses(t, r);
                 if (n == 0) {
                     continue;
                 }
-                g.setColor(Palette.ramp(Palette.ACCESS, 0.15 + 0.85 * Palette.level(n, max, log)));
-                title(g, String.format(Locale.ROOT, "%s, %s: %,d accesses (%,d hits, %,d misses, %,d extends),"
-                                + " %,d writes", axes.timeRange(t), axes.blockRange(r), n,
-                        grid.count(BlockTimeGrid.HIT, t, r), grid.count(BlockTimeGrid.MISS, t, r),
-                        grid.count(BlockTimeGrid.EXTEND, t, r), grid.count(BlockTimeGrid.WRITE, t, r)));
                 // block 0 at the top, as the relation's file reads
-                g.fill(new Rectangle2D.Double(LEFT + t * cw, TOP + r * ch, Math.max(cw, 1), Math.max(ch, 1)));
+                g.rect(LEFT + t * cw, TOP + r * ch, Math.max(cw, 1), Math.max(ch, 1),
+                        "h" + level(n, max, log, HEAT_LEVELS),
+                        axis.binRange(t, grid.timeBins()) + ", " + rows.blockRange(r) + ": " + counts(
+                                grid.count(BlockTimeGrid.HIT, t, r), "hit", grid.count(BlockTimeGrid.MISS, t, r),
+                                "miss", grid.count(BlockTimeGrid.EXTEND, t, r), "extend",
+                                grid.count(BlockTimeGrid.WRITE, t, r), "write"));
             }
         }
-        axes(g, axes, usedRows, HEATMAP_HEIGHT);
-        return finish(g, "heatmap");
+        axes(g, axis, rows, HEATMAP_HEIGHT);
+        return g.toString();
     }
 
-    /** Misses and extends (upper half of each cell, reds) and writes (lower half, blues) by time and block. */
-    static String ioHeatmap(BlockTimeGrid grid, Axes axes, int usedRows, boolean log) {
-        int w = LEFT + HEATMAP_WIDTH + 10;
+    /** Misses and extends (upper half of each cell) and writes (lower half) by time and block. */
+    static String ioHeatmap(BlockTimeGrid grid, TimeAxis axis, Rows rows, boolean log, String name) {
         int h = TOP + IO_HEIGHT + BOTTOM;
-        SVGGraphics2D g = canvas(w, h);
+        Svg g = new Svg("heatmap io", LEFT + HEATMAP_WIDTH + 10, h, "misses, extends and writes of " + name);
         long maxMiss = 0;
         long maxWrite = 0;
         for (int t = 0; t < grid.timeBins(); t++) {
-            for (int r = 0; r < usedRows; r++) {
+            for (int r = 0; r < rows.used(); r++) {
                 maxMiss = Math.max(maxMiss, missesAndExtends(grid, t, r));
                 maxWrite = Math.max(maxWrite, grid.count(BlockTimeGrid.WRITE, t, r));
             }
         }
+        breaks(g, axis, IO_HEIGHT);
         double cw = (double) HEATMAP_WIDTH / grid.timeBins();
-        double ch = (double) IO_HEIGHT / usedRows;
+        double ch = (double) IO_HEIGHT / rows.used();
         for (int t = 0; t < grid.timeBins(); t++) {
-            for (int r = 0; r < usedRows; r++) {
+            for (int r = 0; r < rows.used(); r++) {
                 long m = missesAndExtends(grid, t, r);
                 int wr = grid.count(BlockTimeGrid.WRITE, t, r);
                 if (m == 0 && wr == 0) {
                     continue;
                 }
-                String tip = String.format(Locale.ROOT, "%s, %s: %,d misses, %,d extends, %,d writes",
-                        axes.timeRange(t), axes.blockRange(r), grid.count(BlockTimeGrid.MISS, t, r),
-                        grid.count(BlockTimeGrid.EXTEND, t, r), wr);
+                String tip = axis.binRange(t, grid.timeBins()) + ", " + rows.blockRange(r) + ": " + counts(
+                        grid.count(BlockTimeGrid.MISS, t, r), "miss", grid.count(BlockTimeGrid.EXTEND, t, r),
+                        "extend", wr, "write");
                 double x = LEFT + t * cw;
                 double y = TOP + r * ch;
                 double half = Math.max(ch / 2, 0.5);
+                g.group(null, tip);
                 if (m > 0) {
-                    g.setColor(Palette.ramp(Palette.MISS, 0.2 + 0.8 * Palette.level(m, maxMiss, log)));
-                    g.fill(new Rectangle2D.Double(x, y, Math.max(cw, 1), half));
+                    g.rect(x, y, Math.max(cw, 1), half, "m" + level(m, maxMiss, log, IO_LEVELS), null);
                 }
                 if (wr > 0) {
-                    g.setColor(Palette.ramp(Palette.WRITE, 0.2 + 0.8 * Palette.level(wr, maxWrite, log)));
-                    g.fill(new Rectangle2D.Double(x, y + half, Math.max(cw, 1), half));
+                    g.rect(x, y + half, Math.max(cw, 1), half, "w" + level(wr, maxWrite, log, IO_LEVELS), null);
                 }
-                // one tooltip per cell, over both halves
-                g.setColor(TRANSPARENT);
-                title(g, tip);
-                g.fill(new Rectangle2D.Double(x, y, Math.max(cw, 1), Math.max(ch, 1)));
+                g.end();
             }
         }
-        axes(g, axes, usedRows, IO_HEIGHT);
-        return finish(g, "heatmap io");
+        axes(g, axis, rows, IO_HEIGHT);
+        return g.toString();
+    }
+
+    /** "3 hits, 1 miss": the non-zero counts of pairs (count, singular), in words; "nothing" when all are 0. */
+    static String counts(Object... pairs) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < pairs.length; i += 2) {
+            long n = ((Number) pairs[i]).longValue();
+            if (n != 0) {
+                b.append(b.length() == 0 ? "" : ", ").append(Words.count(n, (String) pairs[i + 1]));
+            }
+        }
+        return b.length() == 0 ? "nothing" : b.toString();
     }
 
     private static long missesAndExtends(BlockTimeGrid grid, int t, int r) {
         return (long) grid.count(BlockTimeGrid.MISS, t, r) + grid.count(BlockTimeGrid.EXTEND, t, r);
     }
 
-    private static void axes(SVGGraphics2D g, Axes axes, int usedRows, int height) {
-        g.setColor(Palette.INK);
-        g.setStroke(new BasicStroke(1f));
-        g.draw(new Line2D.Double(LEFT, TOP + height + 0.5, LEFT + HEATMAP_WIDTH, TOP + height + 0.5));
-        g.draw(new Line2D.Double(LEFT - 0.5, TOP, LEFT - 0.5, TOP + height));
-        for (int i = 0; i <= 4; i++) {
-            int bin = axes.timeBins() * i / 4;
-            double x = LEFT + (double) HEATMAP_WIDTH * i / 4;
-            String label = String.format(Locale.ROOT, "%.1f s", axes.seconds(bin) + 0.0);
-            g.drawString(label, (float) (i == 4 ? x - g.getFontMetrics().stringWidth(label) : x),
-                    TOP + height + 16);
+    /** Idle gaps as shaded bands with dashed edges, and how long each was under the axis. */
+    private static void breaks(Svg g, TimeAxis axis, int height) {
+        for (TimeAxis.Break b : axis.breaks()) {
+            double x0 = LEFT + b.x0() * HEATMAP_WIDTH;
+            double w = (b.x1() - b.x0()) * HEATMAP_WIDTH;
+            String tip = TimeAxis.duration(b.idleNs()) + " with no events, squeezed";
+            g.rect(x0, TOP, w, height, "brk", tip);
+            g.line(x0, TOP, x0, TOP + height, "brk-line", null);
+            g.line(x0 + w, TOP, x0 + w, TOP + height, "brk-line", null);
+            g.text(x0 + w / 2, TOP + height + 30, TimeAxis.duration(b.idleNs()) + " idle", "middle", "small");
         }
-        long blocks = usedRows * axes.rowSize();
-        g.drawString("0", LEFT - 12, TOP + 10);
-        String last = Long.toString(blocks - 1);
-        g.drawString(last, LEFT - 6 - g.getFontMetrics().stringWidth(last), TOP + height);
-        g.drawString("block", 4, TOP + height / 2f + 4);
+    }
+
+    private static void axes(Svg g, TimeAxis axis, Rows rows, int height) {
+        g.line(LEFT, TOP + height + 0.5, LEFT + HEATMAP_WIDTH, TOP + height + 0.5, "axis", null);
+        g.line(LEFT - 0.5, TOP, LEFT - 0.5, TOP + height, "axis", null);
+        for (TimeAxis.Tick t : axis.ticks(6)) {
+            double x = LEFT + t.x() * HEATMAP_WIDTH;
+            g.line(x, TOP + height, x, TOP + height + 4, "axis", null);
+            g.text(x, TOP + height + 16, t.label(), t.x() > 0.95 ? "end" : t.x() < 0.02 ? "start" : "middle", null);
+        }
+        long blocks = rows.used() * rows.rowSize();
+        g.text(LEFT - 6, TOP + 10, "0", "end", null);
+        g.text(LEFT - 6, TOP + height, String.format(Locale.ROOT, "%,d", blocks - 1), "end", null);
+        g.text(LEFT - 6, TOP + height / 2f + 4, "block", "end", null);
     }
 
     /** Accesses per block over the whole window: a bar per block range, same orientation as the heatmap. */
     static String blockStrip(BlockTimeGrid strip, long sizeBlocks, boolean log) {
         int used = strip.usedRows(sizeBlocks);
         int h = TOP + HEATMAP_HEIGHT + BOTTOM;
-        SVGGraphics2D g = canvas(STRIP_WIDTH, h);
+        Svg g = new Svg("strip", STRIP_WIDTH, h, "accesses per block over the whole window");
         long max = 0;
         for (int r = 0; r < used; r++) {
             max = Math.max(max, strip.accesses(0, r));
         }
+        Rows rows = new Rows(strip.rowSize(), used);
         double rh = (double) HEATMAP_HEIGHT / used;
+        int barMax = STRIP_WIDTH - 12;
         for (int r = 0; r < used; r++) {
             int n = strip.accesses(0, r);
             if (n == 0) {
                 continue;
             }
-            double len = Math.max(1, (STRIP_WIDTH - 10) * Palette.level(n, max, log));
-            long from = r * strip.rowSize();
-            g.setColor(Palette.ramp(Palette.ACCESS, 0.15 + 0.85 * Palette.level(n, max, log)));
-            title(g, String.format(Locale.ROOT, "%s: %,d accesses over the window",
-                    strip.rowSize() == 1 ? "block " + from : "blocks " + from + "-" + (from + strip.rowSize() - 1),
-                    n));
-            g.fill(new Rectangle2D.Double(2, TOP + r * rh, len, Math.max(rh, 1)));
+            double len = Math.max(1, barMax * Palette.level(n, max, log));
+            g.rect(2, TOP + r * rh, len, Math.max(rh, 1), "h" + level(n, max, log, HEAT_LEVELS),
+                    rows.blockRange(r) + ": " + Words.count(n, "access") + " over the window");
         }
-        g.setColor(Palette.INK);
-        g.drawString("hot blocks", 2, TOP + HEATMAP_HEIGHT + 16);
-        return finish(g, "strip");
+        g.line(2, TOP + HEATMAP_HEIGHT + 0.5, 2 + barMax, TOP + HEATMAP_HEIGHT + 0.5, "axis", null);
+        g.text(2, TOP + HEATMAP_HEIGHT + 14, "0", "start", "small");
+        g.text(2 + barMax, TOP + HEATMAP_HEIGHT + 14, String.format(Locale.ROOT, "%,d", max), "end", "small");
+        g.text(2, TOP + HEATMAP_HEIGHT + 30, "hot blocks" + (log ? " (log)" : ""), "start", null);
+        return g.toString();
     }
 
     /** Read latencies in log2 buckets: page-cache hits (microseconds) and disk reads (milliseconds) apart. */
@@ -201,35 +201,37 @@ final class Charts {
         first = Math.min(first, 10); // from 1 us at least
         last = Math.max(last, 24);   // to 16 ms at least
         int n = last - first + 1;
-        int w = 420;
-        int h = 130;
+        int left = 52;
+        int w = 460;
         int plotH = 90;
-        SVGGraphics2D g = canvas(w, h);
+        int h = TOP + plotH + 26;
+        Svg g = new Svg("latency", w, h, "kernel read latency histogram");
         long max = 1;
         for (long b : buckets) {
             max = Math.max(max, b);
         }
-        double bw = (double) (w - 20) / n;
+        double bw = (double) (w - left - 10) / n;
         for (int i = first; i <= last; i++) {
             if (buckets[i] == 0) {
                 continue;
             }
             double bh = Math.max(1, plotH * (double) buckets[i] / max);
-            g.setColor(Palette.READ_BAR);
-            title(g, String.format(Locale.ROOT, "%s to %s: %,d reads", duration(1L << i), duration(2L << i),
-                    buckets[i]));
-            g.fill(new Rectangle2D.Double(10 + (i - first) * bw, TOP + plotH - bh, Math.max(bw - 1, 1), bh));
+            g.rect(left + (i - first) * bw, TOP + plotH - bh, Math.max(bw - 1, 1), bh, "bar-read",
+                    String.format(Locale.ROOT, "%s to %s: %s", duration(1L << i), duration(2L << i),
+                            Words.count(buckets[i], "read")));
         }
-        g.setColor(Palette.INK);
-        g.draw(new Line2D.Double(10, TOP + plotH + 0.5, w - 10, TOP + plotH + 0.5));
+        g.line(left, TOP + plotH + 0.5, w - 10, TOP + plotH + 0.5, "axis", null);
+        g.line(left - 0.5, TOP, left - 0.5, TOP + plotH, "axis", null);
+        g.text(left - 4, TOP + 9, String.format(Locale.ROOT, "%,d", max), "end", null);
+        g.text(left - 4, TOP + plotH, "0", "end", null);
+        g.text(left - 4, TOP + plotH / 2f + 4, "reads", "end", null);
         for (long mark : new long[]{1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000}) {
             int bucket = 63 - Long.numberOfLeadingZeros(mark);
             if (bucket >= first && bucket <= last) {
-                double x = 10 + (bucket - first) * bw;
-                g.drawString(duration(mark), (float) x, TOP + plotH + 16);
+                g.text(left + (bucket - first) * bw, TOP + plotH + 16, duration(mark), "start", null);
             }
         }
-        return finish(g, "latency");
+        return g.toString();
     }
 
     static String duration(long ns) {
@@ -240,29 +242,46 @@ final class Charts {
             return String.format(Locale.ROOT, "%.0f ms", ns / 1e6);
         }
         if (ns >= 1_000) {
-            return String.format(Locale.ROOT, "%.0f us", ns / 1e3);
+            return String.format(Locale.ROOT, "%.0f \u00b5s", ns / 1e3);
         }
         return ns + " ns";
     }
 
+    /** What a marker says, in words (the timeline's tooltips and the report's table). */
+    static String describe(Marker m) {
+        return switch (m.kind()) {
+            case QUERY -> m.text();
+            case CHECKPOINT_START -> "checkpoint starts (" + CheckpointFlags.describe(m.value()) + ")";
+            default -> "checkpoint done";
+        };
+    }
+
     /**
-     * Events per time bin, stacked: accesses, kernel reads, writes; QUERY and CHECKPOINT markers as lines with
-     * the SQL text or checkpoint details as tooltips.
+     * Events per time bin, stacked: accesses, kernel reads, writes; queries and checkpoints as lines with their
+     * SQL or figures as tooltips.
      */
-    static String timeline(long[][] bins, long startNs, long spanNs, List<Marker> markers, boolean log) {
+    static String timeline(long[][] bins, TimeAxis axis, List<Marker> markers, boolean log) {
         int plotW = 900;
         int plotH = 140;
-        int top = TOP + 18; // room for the legend above the bars // room for the legend above the bars
-        int w = LEFT + plotW + 10;
+        int left = LEFT + 10;
+        int top = TOP + 18; // room for the legend above the bars
+        int w = left + plotW + 10;
         int h = top + plotH + BOTTOM;
-        SVGGraphics2D g = canvas(w, h);
+        Svg g = new Svg("timeline", w, h, "events over time, with queries and checkpoints");
         long max = 1;
         for (long[] b : bins) {
             max = Math.max(max, b[0] + b[1] + b[2]);
         }
+        for (TimeAxis.Break b : axis.breaks()) {
+            double x0 = left + b.x0() * plotW;
+            double bwid = (b.x1() - b.x0()) * plotW;
+            g.rect(x0, top, bwid, plotH, "brk", TimeAxis.duration(b.idleNs()) + " with no events, squeezed");
+            g.line(x0, top, x0, top + plotH, "brk-line", null);
+            g.line(x0 + bwid, top, x0 + bwid, top + plotH, "brk-line", null);
+            g.text(x0 + bwid / 2, top + plotH + 30, TimeAxis.duration(b.idleNs()) + " idle", "middle", "small");
+        }
         double bw = (double) plotW / bins.length;
-        Color[] colours = {Palette.HIT_BAR, Palette.READ_BAR, Palette.WRITE_BAR};
-        String[] names = {"accesses", "kernel reads", "writes"};
+        String[] classes = {"bar-access", "bar-read", "bar-write"};
         for (int i = 0; i < bins.length; i++) {
             long total = bins[i][0] + bins[i][1] + bins[i][2];
             if (total == 0) {
@@ -270,65 +289,64 @@ final class Charts {
             }
             double height = plotH * Palette.level(total, max, log);
             double y = top + plotH;
-            String tip = String.format(Locale.ROOT, "%.3f-%.3f s: %,d accesses, %,d kernel reads, %,d writes",
-                    spanNs * (double) i / bins.length / 1e9, spanNs * (double) (i + 1) / bins.length / 1e9,
-                    bins[i][0], bins[i][1], bins[i][2]);
+            g.group(null, String.format(Locale.ROOT, "%s: %s, %s, %s", axis.binRange(i, bins.length),
+                    Words.count(bins[i][0], "access"), Words.count(bins[i][1], "kernel read"),
+                    Words.count(bins[i][2], "write")));
             for (int k = 0; k < 3; k++) {
                 if (bins[i][k] == 0) {
                     continue;
                 }
                 double part = height * bins[i][k] / total;
                 y -= part;
-                g.setColor(colours[k]);
-                title(g, tip);
-                g.fill(new Rectangle2D.Double(LEFT + i * bw, y, Math.max(bw - 0.5, 0.5), Math.max(part, 0.5)));
+                g.rect(left + i * bw, y, Math.max(bw - 0.5, 0.5), Math.max(part, 0.5), classes[k], null);
             }
+            g.end();
         }
         for (Marker m : markers) {
-            double x = LEFT + plotW * (double) (m.timeNs() - startNs) / spanNs;
-            boolean checkpoint = m.kind() != io.pgbftrace.session.EventKind.QUERY;
-            g.setColor(checkpoint ? Palette.CHECKPOINT_MARK : Palette.QUERY_MARK);
-            g.setStroke(new BasicStroke(checkpoint ? 2f : 1f));
-            String when = String.format(Locale.ROOT, "%.3f s, pid %d: ", (m.timeNs() - startNs) / 1e9, m.pid());
-            title(g, when + switch (m.kind()) {
-                case QUERY -> m.text();
-                case CHECKPOINT_START -> "checkpoint starts (flags 0x" + Long.toHexString(m.value()) + ")";
-                default -> "checkpoint done, " + m.value() + " buffers written";
-            });
-            g.draw(new Line2D.Double(x, top, x, top + plotH));
+            double x = left + plotW * axis.x(m.timeNs());
+            boolean checkpoint = m.kind() != EventKind.QUERY;
+            String tip = axis.seconds(m.timeNs(), 3) + " s, pid " + m.pid() + ": " + describe(m);
+            // a wide transparent line under the visible one: a 1 px line is hard to hover
+            g.group(checkpoint ? "marker checkpoint" : "marker query", tip);
+            g.line(x, top, x, top + plotH, "hit-area", null);
+            g.line(x, top, x, top + plotH, checkpoint ? "mark-ckpt" : "mark-query", null);
+            g.end();
         }
-        g.setStroke(new BasicStroke(1f));
-        g.setColor(Palette.INK);
-        g.draw(new Line2D.Double(LEFT, top + plotH + 0.5, LEFT + plotW, top + plotH + 0.5));
-        for (int i = 0; i <= 5; i++) {
-            double x = LEFT + plotW * i / 5.0;
-            String label = String.format(Locale.ROOT, "%.1f s", spanNs * i / 5.0 / 1e9);
-            g.drawString(label, (float) (i == 5 ? x - g.getFontMetrics().stringWidth(label) : x), top + plotH + 16);
+        g.line(left, top + plotH + 0.5, left + plotW, top + plotH + 0.5, "axis", null);
+        g.line(left - 0.5, top, left - 0.5, top + plotH, "axis", null);
+        for (TimeAxis.Tick t : axis.ticks(7)) {
+            double x = left + t.x() * plotW;
+            g.line(x, top + plotH, x, top + plotH + 4, "axis", null);
+            g.text(x, top + plotH + 16, t.label(), t.x() > 0.95 ? "end" : t.x() < 0.02 ? "start" : "middle", null);
         }
-        g.drawString(log ? "events (log)" : "events", 2, TOP + 10);
+        g.text(left - 4, top + 9, String.format(Locale.ROOT, "%,d", max), "end", null);
+        g.text(left - 4, top + plotH, "0", "end", null);
+        g.text(left - 4, top + plotH / 2f + 4, log ? "log" : "", "end", "small");
+        g.text(2, TOP + 10, "events per bar", "start", null);
+        String[] names = {"accesses", "kernel reads", "writes"};
         for (int k = 0; k < 3; k++) {
-            g.setColor(colours[k]);
-            g.fill(new Rectangle2D.Double(LEFT + 10 + k * 120, TOP, 10, 10));
-            g.setColor(Palette.INK);
-            g.drawString(names[k], LEFT + 24 + k * 120, TOP + 9);
+            g.rect(left + 90 + k * 120, TOP + 1, 10, 10, classes[k], null);
+            g.text(left + 104 + k * 120, TOP + 10, names[k], "start", null);
         }
-        return finish(g, "timeline");
+        g.line(left + 460, TOP + 1, left + 460, TOP + 11, "mark-query", null);
+        g.text(left + 466, TOP + 10, "query", "start", null);
+        g.line(left + 530, TOP + 1, left + 530, TOP + 11, "mark-ckpt", null);
+        g.text(left + 536, TOP + 10, "checkpoint", "start", null);
+        return g.toString();
     }
 
-    /** A horizontal legend of a ramp from 1 to max, labelled by the scale. */
-    static String legend(Color[] ramp, String label, long max, boolean log) {
-        int w = 260;
+    /** A horizontal legend of the access scale from 1 to max, labelled by the scale. */
+    static String legend(String label, long max, boolean log) {
+        int w = 300;
         int h = 34;
-        SVGGraphics2D g = canvas(w, h);
-        for (int i = 0; i < 100; i++) {
-            g.setColor(Palette.ramp(ramp, 0.15 + 0.85 * i / 99.0));
-            g.fill(new Rectangle2D.Double(10 + i * 1.6, 4, 1.7, 12));
+        Svg g = new Svg("legend", w, h, "colour scale: " + label);
+        double step = 160.0 / HEAT_LEVELS;
+        for (int i = 0; i < HEAT_LEVELS; i++) {
+            g.rect(10 + i * step, 4, step + 0.2, 12, "h" + i, null);
         }
-        g.setColor(Palette.INK);
-        g.drawString("1", 10, 29);
-        String top = String.format(Locale.ROOT, "%,d", Math.max(max, 1));
-        g.drawString(top, 170 - g.getFontMetrics().stringWidth(top), 29);
-        g.drawString(label + (log ? " (log)" : ""), 176, 14);
-        return finish(g, "legend");
+        g.text(10, 29, "1", "start", null);
+        g.text(170, 29, String.format(Locale.ROOT, "%,d", Math.max(max, 1)), "end", null);
+        g.text(178, 14, label + (log ? " (log)" : ""), "start", null);
+        return g.toString();
     }
 }

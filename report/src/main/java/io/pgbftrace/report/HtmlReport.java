@@ -204,7 +204,12 @@ public final class HtmlReport {
                 status.complete() ? "complete (stopped: " + m.stopReason + ")" : status.text(),
                 status.complete() ? "good" : "bad",
                 notes,
-                Charts.timeline(data.timeline, data.startNs, data.spanNs(), markers, options.logScale()),
+                Charts.timeline(data.timeline, data.axis, markers, options.logScale()),
+                timeNote(data),
+                queries(data, all),
+                data.queriesDropped == 0 ? null : String.format(Locale.ROOT, "The first %,d of %,d statements are"
+                        + " listed.", data.queries.size(), data.queries.size() + data.queriesDropped),
+                checkpoints(data),
                 shownQueries < queries ? String.format(Locale.ROOT,
                         "%,d of %,d queries are marked on the timeline.", shownQueries, queries) : null,
                 grouped(user, totalAccesses, sections),
@@ -219,8 +224,60 @@ public final class HtmlReport {
                 !shown.isEmpty() && user.isEmpty() && unknown.isEmpty()
                         ? "No user relation was accessed; system catalogs are listed below." : null,
                 options.logScale() ? "logarithmic" : "linear",
-                "pgbftrace " + (m.toolVersion == null ? "" : m.toolVersion));
+                "pgbftrace " + (m.toolVersion == null ? "" : m.toolVersion),
+                Palette.css());
         return new Model(page, shown.size(), sections.size());
+    }
+
+    /** Says what the time axis leaves out, when it squeezes idle gaps. */
+    private static String timeNote(ReportData data) {
+        TimeAxis axis = data.axis;
+        if (axis.breaks().isEmpty()) {
+            return null;
+        }
+        long idle = axis.breaks().stream().mapToLong(TimeAxis.Break::idleNs).sum();
+        return String.format(Locale.ROOT, "The time axis shows the %s when something happened, from %s s to %s s;"
+                        + " %s of idle time %s squeezed into the shaded %s.", TimeAxis.duration(axis.shownNs()),
+                axis.seconds(axis.startNs(), 3), axis.seconds(axis.endNs(), 3), TimeAxis.duration(idle),
+                axis.breaks().size() == 1 ? "is" : "are", axis.breaks().size() == 1 ? "break" : "breaks");
+    }
+
+    /** The statements, in order, each with its buffer events and the relations it touched. */
+    private static List<ReportModel.Query> queries(ReportData data, List<RelationData> relations) {
+        Map<io.pgbftrace.session.FileKey, RelationData> owners = new java.util.HashMap<>();
+        for (RelationData d : relations) {
+            for (io.pgbftrace.session.FileKey k : d.files) {
+                owners.put(k, d);
+            }
+        }
+        List<ReportModel.Query> out = new ArrayList<>();
+        for (QueryStats q : data.queries) {
+            java.util.LinkedHashSet<String> user = new java.util.LinkedHashSet<>();
+            java.util.LinkedHashSet<String> system = new java.util.LinkedHashSet<>();
+            for (io.pgbftrace.session.FileKey k : q.files) {
+                RelationData d = owners.get(k);
+                Relation r = d == null ? null : d.relation();
+                (r != null && r.system() ? system : user).add(d == null ? "relfilenode " + k : d.stats.displayName());
+            }
+            // the planner's catalog look-ups are not what a statement is about: counted, not listed
+            String touched = String.join(", ", user) + (system.isEmpty() ? "" : (user.isEmpty() ? "" : " + ")
+                    + io.pgbftrace.session.Words.count(system.size(), "system catalog"));
+            out.add(new ReportModel.Query(data.axis.seconds(q.startNs, 3), q.pid, q.text,
+                    TimeAxis.duration(q.lastNs - q.startNs), fmt(q.hits), fmt(q.misses), fmt(q.extendsCount),
+                    fmt(q.kernelReads), fmt(q.writes), touched, String.join(", ", system), q.accesses() == 0));
+        }
+        return out;
+    }
+
+    private static List<ReportModel.Checkpoint> checkpoints(ReportData data) {
+        List<ReportModel.Checkpoint> out = new ArrayList<>();
+        for (CheckpointStats c : data.checkpoints) {
+            out.add(new ReportModel.Checkpoint(data.axis.seconds(c.startNs, 3), c.pid,
+                    io.pgbftrace.session.CheckpointFlags.describe(c.flags),
+                    c.doneNs < 0 ? "not finished in the session" : TimeAxis.duration(c.doneNs - c.startNs),
+                    fmt(c.writes)));
+        }
+        return out;
     }
 
     private static final DateTimeFormatter RECORDED = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'",
@@ -251,6 +308,15 @@ public final class HtmlReport {
     }
 
     /** Heatmap sections within the size budget: coarsened when a relation's share would overflow, else left out. */
+    /** "120 columns of 0.5 ms (of active time); 1 block per row", and whether the grid was coarsened. */
+    private static String resolution(TimeAxis axis, BlockTimeGrid grid, BlockTimeGrid original) {
+        long column = axis.shownNs() / grid.timeBins();
+        return String.format(Locale.ROOT, "%d columns of %s%s; %s per row%s", grid.timeBins(),
+                TimeAxis.duration(Math.max(1, column)), axis.breaks().isEmpty() ? "" : " of active time",
+                grid.rowSize() == 1 ? "1 block" : fmt(grid.rowSize()) + " blocks",
+                grid != original ? " (coarsened to keep the report small)" : "");
+    }
+
     private static Map<RelationData, ReportModel.Section> sections(List<RelationData> order, ReportData data,
                                                                    ReportOptions options) {
         Map<RelationData, ReportModel.Section> out = new LinkedHashMap<>();
@@ -276,22 +342,21 @@ public final class HtmlReport {
         long size = r == null || r.sizeBlocks() == null ? 0 : r.sizeBlocks();
         BlockTimeGrid grid = d.grid;
         for (int attempt = 0; attempt < 4; attempt++) {
-            int used = grid.usedRows(size);
-            Charts.Axes axes = new Charts.Axes(data.startNs, data.spanNs(), grid.timeBins(), grid.rowSize(),
-                    grid.rows());
-            String heat = Charts.heatmap(grid, axes, used, options.logScale());
+            Charts.Rows rows = new Charts.Rows(grid.rowSize(), grid.usedRows(size));
+            String name = d.stats.displayName();
+            String heat = Charts.heatmap(grid, data.axis, rows, options.logScale(), name);
             String io = grid.total(BlockTimeGrid.MISS) + grid.total(BlockTimeGrid.EXTEND)
-                    + grid.total(BlockTimeGrid.WRITE) == 0 ? null : Charts.ioHeatmap(grid, axes, used,
-                    options.logScale());
+                    + grid.total(BlockTimeGrid.WRITE) == 0 ? null : Charts.ioHeatmap(grid, data.axis, rows,
+                    options.logScale(), name);
             String strip = Charts.blockStrip(d.strip, size, options.logScale());
             String latency = d.reads() == 0 ? null : Charts.latency(d.latency);
             long max = 0;
             for (int t = 0; t < grid.timeBins(); t++) {
-                for (int row = 0; row < used; row++) {
+                for (int row = 0; row < rows.used(); row++) {
                     max = Math.max(max, grid.accesses(t, row));
                 }
             }
-            String legend = Charts.legend(Palette.ACCESS, "accesses per cell", max, options.logScale());
+            String legend = Charts.legend("accesses per cell", max, options.logScale());
             long bytes = heat.length() + (io == null ? 0 : io.length()) + strip.length()
                     + (latency == null ? 0 : latency.length()) + legend.length();
             if (bytes <= share) {
@@ -302,10 +367,7 @@ public final class HtmlReport {
                                         + " reads; %,d writes; %,d distinct blocks", d.stats.accesses(),
                                 d.stats.hits(), d.stats.misses(), d.stats.extendsCount(), d.stats.kernelReads(),
                                 d.stats.writes(), d.stats.distinctBlocks()),
-                        String.format(Locale.ROOT, "%d time bins of %.3f s; %s per row%s", grid.timeBins(),
-                                data.spanNs() / 1e9 / grid.timeBins(), grid.rowSize() == 1 ? "1 block"
-                                        : fmt(grid.rowSize()) + " blocks", grid != d.grid ? " (coarsened to keep"
-                                        + " the report small)" : ""),
+                        resolution(data.axis, grid, d.grid),
                         heat, io, strip, latency, legend, (int) bytes);
             }
             grid = grid.halve();

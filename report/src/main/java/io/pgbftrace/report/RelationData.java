@@ -19,11 +19,14 @@ final class RelationData {
     long transitions;
     long sequential;
     long firstTimeNs = Long.MAX_VALUE;
+    /** The files merged into this relation (a relation gets a new file on TRUNCATE, VACUUM FULL, ...). */
+    final java.util.Set<FileKey> files = new java.util.HashSet<>();
 
     RelationData(Relation relation, FileKey key, int timeBins, int rows) {
         this.stats = new RelationStats(relation, key);
         this.grid = new BlockTimeGrid(timeBins, rows);
         this.strip = new BlockTimeGrid(1, STRIP_BUCKETS);
+        files.add(key);
     }
 
     void add(Event e, int timeBin) {
@@ -57,6 +60,7 @@ final class RelationData {
         transitions += o.transitions;
         sequential += o.sequential;
         firstTimeNs = Math.min(firstTimeNs, o.firstTimeNs);
+        files.addAll(o.files);
     }
 
     Relation relation() {

@@ -26,10 +26,23 @@ import java.util.function.LongConsumer;
 final class ReportData implements SessionVisitor {
     static final int TIMELINE_BINS = 240;
     static final int MAX_MARKERS = 5000;
+    /** Statements listed with their buffer counts; later ones are counted only. */
+    static final int MAX_QUERIES = 500;
 
     final SessionMetadata metadata;
+    /** The window asked for (the whole session by default). */
     final long startNs;
     final long endNs;
+    /** Time zero of every label: the session's start. */
+    final long sessionStartNs;
+    /** The heatmaps' and timeline's time axis: the activity in the window, idle gaps squeezed. */
+    final TimeAxis axis;
+    /** Every statement in order, with the buffer events its backend made while running it. */
+    final List<QueryStats> queries = new ArrayList<>();
+    long queriesDropped;
+    final List<CheckpointStats> checkpoints = new ArrayList<>();
+    private final Map<Integer, QueryStats> running = new HashMap<>();
+    private final Map<Integer, CheckpointStats> checkpointing = new HashMap<>();
     final ReportOptions options;
     final Catalog catalog = new Catalog();
     final Map<FileKey, RelationData> byFile = new HashMap<>();
@@ -59,12 +72,26 @@ final class ReportData implements SessionVisitor {
         this.progress = progress;
         this.filter = BackendFilter.of(metadata, options.includeRecorder());
         long sessionStart = metadata.startMonotonicNs != null ? metadata.startMonotonicNs : 0;
+        List<long[]> active = new ArrayList<>();
+        long lastEvent = sessionStart;
+        long firstEvent = Long.MAX_VALUE;
+        // batch headers only (no events decoded): when anything happened, for the axis that squeezes idle time
+        reader.scan(0, (position, h) -> active.add(new long[]{h.firstTimeNs(), h.lastTimeNs()}));
+        for (long[] r : active) {
+            lastEvent = Math.max(lastEvent, r[1]);
+            firstEvent = Math.min(firstEvent, r[0]);
+        }
+        if (metadata.startMonotonicNs == null && firstEvent != Long.MAX_VALUE) {
+            sessionStart = firstEvent; // imported: the first event is the start
+        }
         long sessionEnd = Math.max(metadata.endMonotonicNs != null ? metadata.endMonotonicNs : sessionStart,
-                reader.lastEventTimeNs().orElse(sessionStart));
+                lastEvent);
         this.startNs = options.fromSeconds() == null ? sessionStart
                 : sessionStart + (long) (options.fromSeconds() * 1e9);
         long end = options.toSeconds() == null ? sessionEnd : sessionStart + (long) (options.toSeconds() * 1e9);
         this.endNs = Math.max(end, startNs + 1);
+        this.sessionStartNs = sessionStart;
+        this.axis = TimeAxis.of(sessionStart, active, startNs, endNs);
         for (EventKind k : EventKind.values()) {
             counts.put(k, 0L);
         }
@@ -75,8 +102,7 @@ final class ReportData implements SessionVisitor {
     }
 
     int bin(long timeNs, int bins) {
-        long b = (timeNs - startNs) * bins / spanNs();
-        return (int) Math.max(0, Math.min(bins - 1, b));
+        return axis.bin(timeNs, bins);
     }
 
     @Override
@@ -104,13 +130,17 @@ final class ReportData implements SessionVisitor {
             case READ -> t[1]++;
             case WRITE -> t[2]++;
             default -> {
-                if (markers.size() < MAX_MARKERS) {
-                    markers.add(Marker.of(e));
-                } else {
-                    markersDropped++;
-                }
+                marker(e);
                 return;
             }
+        }
+        QueryStats q = running.get(e.pid());
+        if (q != null) {
+            q.add(e);
+        }
+        CheckpointStats c = checkpointing.get(e.pid());
+        if (c != null && e.kind() == EventKind.WRITE) {
+            c.writes++;
         }
         FileKey key = e.fileKey();
         RelationData d = byFile.computeIfAbsent(key,
@@ -125,6 +155,39 @@ final class ReportData implements SessionVisitor {
             }
         }
         d.add(e, bin(e.timeNs(), options.bins()));
+    }
+
+    private void marker(Event e) {
+        if (markers.size() < MAX_MARKERS) {
+            markers.add(Marker.of(e));
+        } else {
+            markersDropped++;
+        }
+        switch (e.kind()) {
+            case QUERY -> {
+                QueryStats q = new QueryStats(e.timeNs(), e.pid(), e.text());
+                running.put(e.pid(), q);
+                if (queries.size() < MAX_QUERIES) {
+                    queries.add(q);
+                } else {
+                    queriesDropped++;
+                }
+            }
+            case CHECKPOINT_START -> {
+                CheckpointStats c = new CheckpointStats(e.timeNs(), e.pid(), e.value());
+                checkpointing.put(e.pid(), c);
+                checkpoints.add(c);
+            }
+            case CHECKPOINT_DONE -> {
+                CheckpointStats c = checkpointing.remove(e.pid());
+                if (c != null) {
+                    c.doneNs = e.timeNs();
+                    c.probeFigure = e.value();
+                }
+            }
+            default -> {
+            }
+        }
     }
 
     /** After the pass: what the reader found (damage) and whether the session may still grow. */

@@ -14,9 +14,19 @@ final class ReportModel {
     record Page(String title, String description, String postgres, String sharedBuffers, String blockSize,
                 String recorded, String duration, String window, String source, List<Count> counts, String lost,
                 String lostClass, String status, String statusClass, List<String> notes, String timeline,
+                String timeNote, List<Query> queries, String queriesNote, List<Checkpoint> checkpoints,
                 String markerNote, List<Row> userRows, List<Row> unknownRows, List<Row> systemRows,
                 int systemCount, List<Section> sections, String omittedNote, String empty, String noUser,
-                String scale, String generator) {
+                String scale, String generator, String palette) {
+    }
+
+    /** A statement: when (session seconds), which backend, and the buffer events it caused. */
+    record Query(String at, int pid, String text, String duration, String hits, String misses, String extendsCount,
+                 String kernelReads, String writes, String relations, String systemCatalogs, boolean quiet) {
+    }
+
+    /** A checkpoint: when, why, how long, and the shared buffers the checkpointer wrote. */
+    record Checkpoint(String at, int pid, String why, String duration, String buffers) {
     }
 
     /** Events of one kind. */

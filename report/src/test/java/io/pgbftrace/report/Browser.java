@@ -34,6 +34,11 @@ public final class Browser {
     }
 
     public static ChromeDriver start(Path profileDir, int width, int height) throws IOException {
+        return start(profileDir, width, height, false);
+    }
+
+    /** With {@code dark}, the page sees prefers-color-scheme: dark, as on a system in dark mode. */
+    public static ChromeDriver start(Path profileDir, int width, int height, boolean dark) throws IOException {
         // Selenium warns that it has no DevTools bindings for this exact Chromium; WebDriver itself is enough
         java.util.logging.Logger.getLogger("org.openqa.selenium").setLevel(java.util.logging.Level.SEVERE);
         Files.createDirectories(profileDir);
@@ -42,6 +47,9 @@ public final class Browser {
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
                 "--user-data-dir=" + profileDir.toAbsolutePath(), "--window-size=" + width + "," + height);
+        if (dark) {
+            options.addArguments("--force-dark-mode", "--blink-settings=preferredColorScheme=0");
+        }
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(new File(CHROMEDRIVER.toString())).usingAnyFreePort().build();
         return new ChromeDriver(service, options);

@@ -48,4 +48,108 @@ class ReportBrowserTest {
             driver.quit();
         }
     }
+
+    /**
+     * What a browser shows on hover: the {@code <title>} child of the element under the pointer or of its nearest
+     * ancestor that has one (SVG's rule). Two different cells must give two different tooltips, each naming its
+     * own blocks; a title written beside its shape would make every cell show the chart's first title.
+     */
+    static final String TOOLTIP_AT = """
+            const [x, y] = arguments;
+            let e = document.elementFromPoint(x, y);
+            for (; e; e = e.parentElement) {
+              const t = [...e.children].find(c => c.tagName.toLowerCase() === 'title');
+              if (t) return t.textContent;
+            }
+            return null;""";
+
+    @Test
+    void hoveringTwoCellsGivesTheirOwnTooltips() throws Exception {
+        Browser.require();
+        Path out = tmp.resolve("report.html");
+        HtmlReport.write(HtmlReportTest.options(GoldenSession.write(tmp.resolve("golden"), true)), out, n -> { });
+        ChromeDriver driver = Browser.start(tmp.resolve("profile"), 1000, 1600);
+        try {
+            driver.get(out.toUri().toString());
+            java.util.List<String> tips = new java.util.ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                // the first and the last cell of the first heatmap, scrolled into view, at their centres
+                @SuppressWarnings("unchecked")
+                java.util.List<Number> c = (java.util.List<Number>) driver.executeScript(
+                        "const cells = document.querySelector('svg.heatmap').querySelectorAll('rect[class^=h]');"
+                        + "const cell = cells[" + (i == 0 ? "0" : "cells.length - 1") + "];"
+                        + "cell.scrollIntoView({block: 'center'}); const r = cell.getBoundingClientRect();"
+                        + "return [r.x + r.width / 2, r.y + r.height / 2];");
+                new org.openqa.selenium.interactions.Actions(driver).moveToLocation(c.get(0).intValue(),
+                        c.get(1).intValue()).perform();
+                tips.add((String) driver.executeScript(TOOLTIP_AT, c.get(0), c.get(1)));
+            }
+            assertTrue(tips.get(0) != null && tips.get(1) != null, tips.toString());
+            assertTrue(!tips.get(0).equals(tips.get(1)), "two cells, two tooltips: " + tips);
+            assertTrue(tips.get(0).matches(".* s, blocks? [\\d,-]+: .*hits?.*"), tips.get(0));
+        } finally {
+            driver.quit();
+        }
+    }
+
+    /** WCAG contrast ratio of two CSS colours "rgb(r, g, b)". */
+    static double contrast(String a, String b) {
+        double la = luminance(a);
+        double lb = luminance(b);
+        return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
+    }
+
+    static double luminance(String css) {
+        String[] p = css.replaceAll("[^\\d,.]", "").split(",");
+        double[] c = new double[3];
+        for (int i = 0; i < 3; i++) {
+            double v = Double.parseDouble(p[i]) / 255;
+            c[i] = v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+        }
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2];
+    }
+
+    /** In light and in dark mode the hottest colour stands out from its panel (3:1 at least) and cells are lit. */
+    @Test
+    void theHottestColourStandsOutInLightAndDarkMode() throws Exception {
+        Browser.require();
+        Path out = tmp.resolve("report.html");
+        HtmlReport.write(HtmlReportTest.options(GoldenSession.write(tmp.resolve("golden"), true)), out, n -> { });
+        for (boolean dark : new boolean[]{false, true}) {
+            ChromeDriver driver = Browser.start(tmp.resolve("profile-" + dark), 1000, 1400, dark);
+            try {
+                driver.get(out.toUri().toString());
+                assertEquals(dark, driver.executeScript("return matchMedia('(prefers-color-scheme: dark)').matches"));
+                String panel = (String) driver.executeScript(
+                        "return getComputedStyle(document.querySelector('section.relation')).backgroundColor");
+                String hottest = (String) driver.executeScript("const r = document.createElementNS("
+                        + "'http://www.w3.org/2000/svg', 'rect'); r.setAttribute('class', 'h9');"
+                        + " document.querySelector('svg.heatmap').appendChild(r); return getComputedStyle(r).fill;");
+                double ratio = contrast(hottest, panel);
+                assertTrue(ratio >= 3, (dark ? "dark" : "light") + ": " + hottest + " on " + panel + " is " + ratio);
+                // what the screen shows: the first heatmap has cells that are neither panel nor page colour
+                driver.executeScript("document.querySelector('svg.heatmap').scrollIntoView()");
+                java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(
+                        driver.getScreenshotAs(OutputType.BYTES)));
+                @SuppressWarnings("unchecked")
+                java.util.Map<String, Number> box = (java.util.Map<String, Number>) driver.executeScript(
+                        "const r = document.querySelector('svg.heatmap').getBoundingClientRect();"
+                        + "return {x: r.x, y: r.y, w: r.width, h: r.height};");
+                int panelRgb = img.getRGB(box.get("x").intValue() + 2, box.get("y").intValue() + 2) & 0xFFFFFF;
+                long lit = 0;
+                for (int x = box.get("x").intValue() + 70; x < box.get("x").intValue() + box.get("w").intValue() - 10; x += 2) {
+                    for (int y = box.get("y").intValue() + 10; y < box.get("y").intValue() + 220; y += 2) {
+                        if (x < img.getWidth() && y < img.getHeight() && (img.getRGB(x, y) & 0xFFFFFF) != panelRgb) {
+                            lit++;
+                        }
+                    }
+                }
+                assertTrue(lit > 200, (dark ? "dark" : "light") + ": pixels lit in the heatmap: " + lit);
+                Files.write(Path.of("target", "report-" + (dark ? "dark" : "light") + ".png"),
+                        driver.getScreenshotAs(OutputType.BYTES));
+            } finally {
+                driver.quit();
+            }
+        }
+    }
 }

@@ -80,6 +80,9 @@ public record ConnectionSettings(String host, int port, String user, String data
             props.setProperty("password", password);
         }
         props.setProperty("ApplicationName", "pgbftrace");
+        // sent in the startup packet, not as a "SET application_name" statement that would show up as a query
+        // of the recording (pgjdbc sends it at startup only for servers it may assume are 9.0 or later)
+        props.setProperty("assumeMinServerVersion", "10");
         props.setProperty("connectTimeout", "10");
         String url;
         if (isUnixSocket()) {

@@ -1,7 +1,23 @@
 // The replay server's API: JSON for the session, relations and markers; binary windows of events.
 
+// The replay server does not answer at all (stopped, or the machine is unreachable).
+export class ServerGone extends Error {
+  constructor() {
+    super('The replay server is not answering: it was stopped or cannot be reached. Start pgbftrace replay again'
+      + ' and reload this page.');
+  }
+}
+
+async function request(url) {
+  try {
+    return await fetch(url, { cache: 'no-store' });
+  } catch (e) {
+    throw new ServerGone(); // fetch rejects only when no HTTP answer came
+  }
+}
+
 export async function getJSON(path) {
-  const res = await fetch(path, { cache: 'no-store' });
+  const res = await request(path);
   if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
   return res.json();
 }
@@ -11,8 +27,7 @@ export const KIND = { HIT: 0, MISS: 1, EXTEND: 2, WRITE: 4 };
 // Fetches [from, to) seconds as `slices` time slices. Layout: see EventWindow.java and docs/replay.md.
 // `rels`: the relation ids to send cell records for; every event is still counted in the slice totals.
 export async function fetchWindow(from, to, slices, rels) {
-  const res = await fetch(`/api/events?from=${from}&to=${to}&slices=${slices}&rels=${rels.join(',')}`,
-    { cache: 'no-store' });
+  const res = await request(`/api/events?from=${from}&to=${to}&slices=${slices}&rels=${rels.join(',')}`);
   if (res.status === 416) return { from, to, slices, events: 0, n: 0, pastEnd: true };
   if (!res.ok) throw new Error(`events ${from}-${to}: HTTP ${res.status}`);
   const buf = await res.arrayBuffer();

@@ -1,6 +1,6 @@
 // The replay page: loads the session, plays its events onto one grid per relation, at any speed.
-import { getJSON, fetchWindow, recordTime, sliceTime } from './api.js';
-import { RelationCard } from './grid.js';
+import { getJSON, fetchWindow, recordTime, sliceTime, ServerGone } from './api.js';
+import { RelationCard, readPalette } from './grid.js';
 import { Timeline } from './timeline.js';
 
 const PRESETS = [0.01, 0.1, 0.25, 1, 10, 100, 1000];
@@ -8,17 +8,21 @@ const FRAME_SLICES = 60;        // a window is cut into slices of about a frame 
 const WINDOW_WALL_SECONDS = 1;  // each window covers one wall-clock second at the current speed
 const LIVE_LAG = 0.3;           // seconds behind the end of a live session
 const AUTO_SELECT = 8;
+const IDLE_SKIP_WALL = 1;       // while playing, idle stretches longer than this (wall-clock seconds) are skipped
+const REBUILD_SLICES = 240;     // a seek replays the last few seconds before it in this many slices
 
 const $ = (id) => document.getElementById(id);
 const state = {
   session: null, relations: new Map(), cards: new Map(), selected: new Set(), touched: new Set(), userChose: false,
   markers: [], t: 0, speed: 1, playing: false, played: 0, windows: [], cursor: 0, fetching: null, generation: 0,
   lastFrame: performance.now(), frames: 0, fpsSince: performance.now(), fps: 0, nextMarker: 0, queries: new Map(),
+  mode: 'fade', trail: 0.6, palette: null, rebuilding: null, gone: false,
 };
 window.pgbftrace = state; // for tests and the curious: state.fps, state.played, state.t
 
 function duration() { return state.session ? state.session.duration : 0; }
-function dark() { return matchMedia('(prefers-color-scheme: dark)').matches; }
+// half-life of a lit cell: it is dark again (below 2%) after about the trail length
+function halfLife() { return state.trail / 5.6; }
 function fmtSpeed(s) { return s >= 10 ? `${Math.round(s)}x` : `${+s.toPrecision(2)}x`; }
 
 function setSpeed(s) {
@@ -52,11 +56,45 @@ function seek(t) {
   state.windows = [];
   dropAhead();
   state.cursor = state.t;
+  state.rebuilding = rebuild(state.t, state.generation);
   render(0);
 }
 
+// The picture at time t as if it had been played: every cell touched before t as a trace (with its counts), the
+// last trail's accesses lit with the fade they would have by now, and the events played so far.
+async function rebuild(t, gen) {
+  if (t <= 0 || state.selected.size === 0) { state.played = 0; return; }
+  const rels = [...state.selected];
+  const recent = Math.min(t, state.trail * state.speed);
+  const before = t - recent;
+  try {
+    let played = 0;
+    const parts = [];
+    // the server answers at most an hour per window
+    for (let from = 0; from < before - 1e-9; from += 3600) parts.push(fetchWindow(from.toFixed(6), Math.min(before, from + 3600).toFixed(6), 1, rels));
+    parts.push(fetchWindow(before.toFixed(6), t.toFixed(6), REBUILD_SLICES, rels));
+    const windows = await Promise.all(parts);
+    if (gen !== state.generation) return;
+    const last = windows[windows.length - 1];
+    for (const w of windows) {
+      if (w.pastEnd) continue;
+      for (let k = 0; k < w.slices; k++) played += w.totals[k];
+      for (let i = 0; i < w.n; i++) {
+        const card = state.cards.get(w.rel[i]);
+        state.touched.add(w.rel[i]);
+        if (!card) continue;
+        const age = w === last ? (t - recordTime(w, i)) / state.speed : Infinity;
+        card.hit(w.kind[i], w.cell[i], w.count[i], age, halfLife());
+      }
+    }
+    state.played = played;
+  } catch (e) {
+    showError(e);
+  }
+}
+
 async function ensureWindows() {
-  if (state.fetching || !state.session) return;
+  if (state.fetching || !state.session || state.gone) return;
   const ahead = state.windows.length ? state.windows[state.windows.length - 1].to - state.t : 0;
   const span = Math.max(0.0005, state.speed * WINDOW_WALL_SECONDS);
   if (ahead > span * 1.5) return;
@@ -70,6 +108,7 @@ async function ensureWindows() {
     if (gen !== state.generation) return;
     if (!w.pastEnd) state.windows.push(w);
     state.cursor = to;
+    if (!w.pastEnd && w.events === 0 && $('skip-idle').checked) markIdle(w, gen);
     if (w.n && [...new Set(w.rel)].some((id) => !state.relations.has(id))) loadRelations();
   }).catch(showError).finally(() => { if (gen === state.generation) state.fetching = null; });
 }
@@ -91,17 +130,50 @@ function playUntil(t) {
   }
 }
 
-function stepOnce() {
+// An empty window ahead: if the next event is far (in wall-clock time at this speed), playback jumps there.
+async function markIdle(w, gen) {
+  const next = await getJSON(`/api/next?after=${w.from.toFixed(6)}`).catch(showError);
+  if (gen !== state.generation || !next) return;
+  const nextT = next.t == null ? duration() : next.t;
+  if ((nextT - w.from) / state.speed > IDLE_SKIP_WALL) w.skipTo = Math.max(w.from, nextT - 0.2 * state.speed);
+}
+
+// Jumps over idle time to t, keeping the picture (nothing happened in between).
+function jumpTo(t, note) {
+  state.t = t;
+  state.windows = [];
+  dropAhead();
+  state.cursor = t;
+  $('paused-at').textContent = note;
+}
+
+// Plays up to the next moment with events: within the windows fetched, else asks the server (across idle gaps).
+async function stepOnce() {
   setPlaying(false);
-  let t = null;
   for (const w of state.windows) {
     let k = w.nextSlice;
     while (k < w.slices && w.totals[k] === 0) k++;
-    if (k < w.slices) { t = sliceTime(w, k); break; }
+    if (k < w.slices) {
+      state.t = Math.max(state.t, sliceTime(w, k));
+      playUntil(state.t);
+      render(0);
+      return;
+    }
   }
-  if (t == null) { ensureWindows(); return; }
-  state.t = t;
-  playUntil(t);
+  const next = await getJSON(`/api/next?after=${state.t.toFixed(9)}`).catch(showError);
+  if (!next) return;
+  if (next.t == null) { $('paused-at').textContent = 'no events after this: the end of the session'; return; }
+  const gap = next.t - state.t;
+  jumpTo(Math.max(state.t, next.t - 1e-6), gap > 0.01 ? `stepped over ${gap.toFixed(3)} s without events` : '');
+  await ensureWindows();
+  if (state.fetching) await state.fetching;
+  const w = state.windows[0];
+  if (w) {
+    let k = 0;
+    while (k < w.slices && w.totals[k] === 0) k++;
+    if (k < w.slices) state.t = sliceTime(w, k);
+    playUntil(state.t);
+  }
   render(0);
 }
 
@@ -114,8 +186,14 @@ function frame(now) {
     state.frames = 0; state.fpsSince = now;
     $('fps').textContent = `${state.fps.toFixed(0)} fps`;
   }
-  if (state.playing && state.session) {
+  if (state.playing && state.session && !state.gone) {
     let t = state.t + dt * state.speed;
+    const w0 = state.windows[0];
+    if (w0 && w0.skipTo != null && t >= w0.from && w0.skipTo > t) {
+      const skipped = w0.skipTo - t;
+      jumpTo(w0.skipTo, `skipped ${skipped.toFixed(skipped < 1 ? 3 : 1)} s without events`);
+      t = state.t;
+    }
     const end = duration();
     // live: stay within a second of the newest events, without running past them
     if (state.session.live) t = Math.min(Math.max(t, end - 1), Math.max(0, end - LIVE_LAG));
@@ -124,7 +202,7 @@ function frame(now) {
       const m = state.markers[state.nextMarker++];
       t = m.t;
       setPlaying(false);
-      $('paused-at').textContent = `paused at ${m.t.toFixed(3)} s: ` + (m.kind === 'QUERY' ? m.text : m.kind);
+      $('paused-at').textContent = `paused at ${m.t.toFixed(3)} s: ` + describe(m);
     }
     while (state.nextMarker < state.markers.length && state.markers[state.nextMarker].t <= t) state.nextMarker++;
     state.t = t;
@@ -135,9 +213,17 @@ function frame(now) {
   requestAnimationFrame(frame);
 }
 
+// What a marker says, in words.
+export function describe(m) {
+  if (m.kind === 'QUERY') return m.text;
+  if (m.kind === 'CHECKPOINT_START') return 'checkpoint starts';
+  return m.value >= 0 ? `checkpoint done: the checkpointer wrote ${m.value.toLocaleString()} buffer${m.value === 1 ? '' : 's'}`
+    : 'checkpoint done';
+}
+
 function render(dt) {
-  const isDark = dark();
-  for (const card of state.cards.values()) card.frame(dt, isDark);
+  if (!state.palette) state.palette = readPalette();
+  for (const card of state.cards.values()) card.frame(dt, state.palette, state.mode, halfLife());
   $('elapsed').textContent = state.t.toFixed(3);
   $('total').textContent = duration().toFixed(3);
   $('played').textContent = state.played.toLocaleString();
@@ -163,7 +249,7 @@ function renderQueries() {
   const rows = [...latest.values()].sort((a, b) => b.t - a.t).slice(0, 8);
   for (const m of rows) {
     const li = document.createElement('li');
-    li.textContent = `pid ${m.pid} (${m.t.toFixed(2)} s): ${m.text.replace(/\s+/g, ' ')}`;
+    li.textContent = `pid ${m.pid}, since ${m.t.toFixed(3)} s: ${m.text.replace(/\s+/g, ' ')}`;
     li.title = m.text;
     ul.appendChild(li);
   }
@@ -191,8 +277,10 @@ function renderSidebar() {
     const ul = $(listId);
     ul.replaceChildren();
     const mine = rels.filter((r) => r.index === isIndex);
-    const shown = mine.filter(visible);
-    $(countId).textContent = `${shown.length} of ${mine.length}`;
+    // user relations first, then system ones, each by name
+    const shown = mine.filter(visible).sort((a, b) => (a.system - b.system) || a.name.localeCompare(b.name));
+    const hiddenSystem = mine.filter((r) => r.system && !$('system').checked).length;
+    $(countId).textContent = `${shown.length}` + (hiddenSystem ? ` (+${hiddenSystem} system)` : '');
     for (const r of shown) {
       if (!state.userChose && state.selected.size < AUTO_SELECT && !r.system && !state.selected.has(r.id)) {
         select(r.id, true);
@@ -262,15 +350,32 @@ async function refreshSession() {
 }
 
 function showError(e) {
+  if (e instanceof ServerGone) {
+    if (state.gone) return;
+    state.gone = true;
+    setPlaying(false);
+  }
   $('error').hidden = false;
   $('error').textContent = String(e.message || e);
 }
 
 // ---- share link: #t=12.5&speed=0.25 ----
 
+// A link's time and speed; what is not a number is said and left out.
 function readHash() {
   const p = new URLSearchParams(location.hash.slice(1));
-  return { t: p.has('t') ? parseFloat(p.get('t')) : null, speed: p.has('speed') ? parseFloat(p.get('speed')) : null };
+  const problems = [];
+  const num = (name) => {
+    if (!p.has(name)) return null;
+    const v = Number(p.get(name));
+    if (p.get(name).trim() === '' || !Number.isFinite(v) || v < 0) { problems.push(`${name}=${p.get(name)}`); return null; }
+    return v;
+  };
+  const h = { t: num('t'), speed: num('speed') };
+  $('notice').hidden = problems.length === 0;
+  $('notice').textContent = problems.length ? `The link's ${problems.join(' and ')} is not a number of seconds`
+    + ' or a speed; playing from the start instead.' : '';
+  return h;
 }
 
 function writeHash() {
@@ -291,6 +396,14 @@ function bindControls() {
     b.addEventListener('click', () => setSpeed(p));
     $('presets').append(b);
   }
+  for (const r of document.querySelectorAll('input[name=mode]')) {
+    r.addEventListener('change', () => { state.mode = r.value; });
+  }
+  $('trail').addEventListener('input', () => {
+    state.trail = parseFloat($('trail').value);
+    $('trail-value').textContent = `${state.trail.toFixed(1)} s`;
+  });
+  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => { state.palette = null; });
   $('filter').addEventListener('input', renderSidebar);
   $('system').addEventListener('change', renderSidebar);
   document.addEventListener('keydown', (ev) => {
@@ -302,21 +415,35 @@ function bindControls() {
     else if (ev.key === '[') setSpeed(PRESETS.slice().reverse().find((p) => p < state.speed - 1e-9) ?? PRESETS[0]);
     else if (ev.key === ']') setSpeed(PRESETS.find((p) => p > state.speed + 1e-9) ?? PRESETS[PRESETS.length - 1]);
     else if (ev.key === '.') stepOnce();
+    else if (ev.key === 'n') gotoMarker(+1);
+    else if (ev.key === 'p') gotoMarker(-1);
     else if (/^[0-9]$/.test(ev.key)) seek(d * parseInt(ev.key, 10) / 10);
   });
 }
 
+// The next (+1) or previous (-1) query or checkpoint.
+function gotoMarker(dir) {
+  const ms = state.markers;
+  const m = dir > 0 ? ms.find((x) => x.t > state.t + 1e-6) : [...ms].reverse().find((x) => x.t < state.t - 1e-6);
+  if (!m) return;
+  seek(m.t);
+  $('paused-at').textContent = `at ${m.t.toFixed(3)} s: ` + describe(m);
+}
+
 async function main() {
-  state.timeline = new Timeline($('timeline'), $('tooltip'), seek);
+  state.timeline = new Timeline($('timeline'), $('tooltip'), seek, describe);
   bindControls();
   const s = await refreshSession();
   $('title').textContent = s.title || 'pgbftrace replay';
+  $('description').textContent = s.description || '';
+  $('description').hidden = !s.description;
   document.title = (s.title ? s.title + ' · ' : '') + 'pgbftrace replay';
   $('subtitle').textContent = [s.postgres && `PostgreSQL ${s.postgres}`, s.sharedBuffers && `shared_buffers ${s.sharedBuffers}`,
     `${s.events.toLocaleString()} event${s.events === 1 ? '' : 's'}${s.live ? ' so far' : ''}`].filter(Boolean).join(' · ');
   await loadRelations();
   const hash = readHash();
   setSpeed(hash.speed ?? s.speed);
+  await loadMarkers();
   seek(hash.t ?? (s.live ? Math.max(0, s.duration - 1) : 0));
   if (s.live) { setSpeed(1); setPlaying(true); }
   let ready = await loadMarkers();

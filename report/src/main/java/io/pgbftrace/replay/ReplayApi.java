@@ -30,6 +30,10 @@ final class ReplayApi {
     record Marker(double t, String kind, int pid, String text, long value) {
     }
 
+    /** {@code GET /api/next?after=S}: the time of the first event after S, null when there is none. */
+    record Next(Double t) {
+    }
+
     /** Every 4xx/5xx answer. */
     record Error(String error) {
     }

@@ -60,6 +60,8 @@ final class ReplayIndex implements AutoCloseable {
     private final Map<Object, Entry> byIdentity = new HashMap<>();
     private final Map<FileKey, Entry> fileEntries = new HashMap<>();
     private final List<Marker> markers = new ArrayList<>();
+    /** Per checkpointer pid during a checkpoint: its writes so far (the done marker's figure). */
+    private final Map<Integer, Long> checkpointWrites = new HashMap<>();
     private long[] queueIndex = new long[256];
     private long[] first = new long[256];
     private long[] last = new long[256];
@@ -241,6 +243,57 @@ final class ReplayIndex implements AutoCloseable {
         return Arrays.copyOf(picked, n);
     }
 
+    /**
+     * Time of the first shown event after {@code afterNs}, if any: what "step" jumps to across idle time. Reads
+     * batches from the first that can hold one, in order, until no later batch can start before the best found.
+     */
+    java.util.OptionalLong nextEventAfter(long afterNs) {
+        int lo;
+        int n;
+        long late;
+        synchronized (this) {
+            n = batches;
+            late = lateness;
+            int a = 0;
+            int b = batches;
+            while (a < b) {
+                int mid = (a + b) >>> 1;
+                if (prefixMaxLast[mid] <= afterNs) {
+                    a = mid + 1;
+                } else {
+                    b = mid;
+                }
+            }
+            lo = a;
+        }
+        long[] best = {Long.MAX_VALUE};
+        for (int i = lo; i < n; i++) {
+            long position;
+            synchronized (this) {
+                if (first[i] - late >= best[0]) {
+                    break;
+                }
+                if (last[i] <= afterNs) {
+                    continue;
+                }
+                position = queueIndex[i];
+            }
+            readBatches(new long[]{position}, new BatchCodec.RawSink() {
+                @Override
+                public void key(int index, int db, int spc, int relfilenode, int fork, boolean local) {
+                }
+
+                @Override
+                public void event(EventKind kind, long timeNs, int pid, int key, long block, long value, String text) {
+                    if (timeNs > afterNs && timeNs < best[0] && !hidden(pid)) {
+                        best[0] = timeNs;
+                    }
+                }
+            });
+        }
+        return best[0] == Long.MAX_VALUE ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(best[0]);
+    }
+
     /** Decodes batches with one tailer. */
     void readBatches(long[] queueIndexes, BatchCodec.RawSink sink) {
         reader.readBatches(queueIndexes, sink);
@@ -283,6 +336,21 @@ final class ReplayIndex implements AutoCloseable {
             public void event(EventKind kind, long timeNs, int pid, int key, long block, long value, String text) {
                 if (hidden(pid)) {
                     return;
+                }
+                if (kind == EventKind.WRITE) {
+                    synchronized (ReplayIndex.this) {
+                        checkpointWrites.computeIfPresent(pid, (p, n) -> n + 1);
+                    }
+                }
+                if (kind == EventKind.CHECKPOINT_START) {
+                    synchronized (ReplayIndex.this) {
+                        checkpointWrites.put(pid, 0L);
+                    }
+                } else if (kind == EventKind.CHECKPOINT_DONE) {
+                    synchronized (ReplayIndex.this) {
+                        Long writes = checkpointWrites.remove(pid);
+                        value = writes == null ? -1 : writes; // the figure pg_stat_bgwriter.buffers_checkpoint has
+                    }
                 }
                 if (key >= 0) {
                     long[] k = seen.get(key);

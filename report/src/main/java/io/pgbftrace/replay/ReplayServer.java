@@ -63,6 +63,8 @@ public final class ReplayServer implements AutoCloseable {
     private final double speed;
     private final boolean follow;
     private final Map<String, byte[]> assets = new HashMap<>();
+    /** The colours shared with the report (palette/palette.css). */
+    private final byte[] palette = io.pgbftrace.report.Palette.css().getBytes(StandardCharsets.UTF_8);
     /** The first failure of the background pass; it stops following and is shown in /api/session. */
     private volatile String backgroundError;
     private final java.io.PrintStream log;
@@ -204,6 +206,8 @@ public final class ReplayServer implements AutoCloseable {
                 case "/api/relations" -> json(ex, relations());
                 case "/api/markers" -> json(ex, markers());
                 case "/api/events" -> events(ex, q);
+                case "/api/next" -> json(ex, next(q));
+                case "/static/palette.css" -> send(ex, 200, "text/css; charset=utf-8", palette);
                 default -> {
                     if (rawPath.startsWith("/static/") && ASSETS.containsKey(rawPath.substring(8))) {
                         asset(ex, rawPath.substring(8));
@@ -305,6 +309,17 @@ public final class ReplayServer implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** The first event after {@code after} seconds: {@code {"t": seconds}} or {@code {"t": null}} at the end. */
+    private ReplayApi.Next next(Map<String, String> q) {
+        double after = number(q, "after", null);
+        if (!(after >= -1)) {
+            throw new BadRequest(400, "after must be seconds from the session start");
+        }
+        long start = index.startNs();
+        java.util.OptionalLong t = index.nextEventAfter(start + (long) Math.floor(after * 1e9));
+        return new ReplayApi.Next(t.isPresent() ? (t.getAsLong() - start) / 1e9 : null);
     }
 
     ReplayApi.Session session() {

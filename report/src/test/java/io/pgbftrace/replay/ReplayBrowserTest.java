@@ -114,6 +114,85 @@ class ReplayBrowserTest {
         }
     }
 
+    /** Cells of the card of a relation: {lit now, touched so far}, from the page's own state. */
+    static long[] cells(ChromeDriver d, String relation) {
+        @SuppressWarnings("unchecked")
+        java.util.List<Number> v = (java.util.List<Number>) js(d, "(() => { const c = [...window.pgbftrace.cards.values()]"
+                + ".find(c => c.rel.name === '" + relation + "'); if (!c) return [-1, -1]; let lit = 0, seen = 0;"
+                + " for (let i = 0; i < c.cells; i++) { if (c.heat[3 * i] > 0 || c.heat[3 * i + 1] > 0"
+                + " || c.heat[3 * i + 2] > 0) lit++; if (c.total(i) > 0) seen++; } return [lit, seen]; })()");
+        return new long[]{v.get(0).longValue(), v.get(1).longValue()};
+    }
+
+    /** Pixels of a relation's canvas that differ from its most common colour (the untouched cells). */
+    static long pixelsLit(ChromeDriver d, String relation) {
+        return ((Number) js(d, "(() => { const card = [...window.pgbftrace.cards.values()].find(c => c.rel.name === '"
+                + relation + "'); const cv = card.canvas; const px = cv.getContext('2d').getImageData(0, 0, cv.width,"
+                + " cv.height).data; const n = new Map(); for (let i = 0; i < px.length; i += 4) { const k = px[i] << 16"
+                + " | px[i + 1] << 8 | px[i + 2]; n.set(k, (n.get(k) || 0) + 1); } const common = Math.max(...n.values());"
+                + " return px.length / 4 - common; })()")).longValue();
+    }
+
+    /**
+     * The golden session scans public.orders from 1 s to 2 s (block i at 1 s + i ms), then idles until misses at
+     * 3 s. A link into the middle of the scan shows it as if played there; step at 0.01x crosses the idle second;
+     * a bad link says so; lit cells go dark within a second; a stopped server is said and stops the clock.
+     */
+    @Test
+    void seeksShowThePictureStepsCrossIdleTimeAndProblemsAreSaid() throws Exception {
+        Browser.require();
+        ReplayServer server = ReplayServer.start(GoldenSession.write(tmp.resolve("golden"), true), "127.0.0.1",
+                0, 1, false, false);
+        ChromeDriver d = Browser.start(tmp.resolve("profile"), 1300, 900);
+        try {
+            d.get(server.url() + "#t=1.5&speed=0.1");
+            await("the page", () -> "true".equals(js(d, "document.body.dataset.ready")));
+            await("the scan's picture at 1.5 s", () -> cells(d, "public.orders")[1] >= 500);
+            long[] c = cells(d, "public.orders");
+            assertTrue(c[1] >= 500 && c[1] <= 510, "blocks 0-499 were read before 1.5 s: " + c[1]);
+            assertTrue(c[0] > 0, "the accesses just before 1.5 s are lit: " + c[0]);
+            assertTrue(pixelsLit(d, "public.orders") > 500, "what the canvas shows");
+            assertEquals(501, num(d, "window.pgbftrace.played"), 1, "events before 1.5 s: a query and 500 hits");
+            shot(d, "replay-seek-mid-scan.png");
+            Thread.sleep(1200);
+            assertEquals(0, cells(d, "public.orders")[0], "lit cells fade within the trail (0.6 s), paused or not");
+
+            d.get(server.url() + "#t=2.5&speed=0.01");
+            d.navigate().refresh();
+            await("the page at 2.5 s", () -> "true".equals(js(d, "document.body.dataset.ready"))
+                    && num(d, "window.pgbftrace.t") == 2.5);
+            double played = num(d, "window.pgbftrace.played");
+            d.findElement(By.id("step")).click();
+            await("a step over the idle second", () -> num(d, "window.pgbftrace.t") >= 3.0);
+            assertTrue(num(d, "window.pgbftrace.t") < 3.01, "to the next events, not beyond");
+            await("their events played", () -> num(d, "window.pgbftrace.played") > played);
+            assertTrue(d.findElement(By.id("paused-at")).getText().contains("stepped over"),
+                    d.findElement(By.id("paused-at")).getText());
+
+            d.get(server.url() + "#t=abc&speed=2");
+            d.navigate().refresh();
+            await("the page with a bad link", () -> "true".equals(js(d, "document.body.dataset.ready")));
+            assertTrue(d.findElement(By.id("notice")).isDisplayed());
+            assertTrue(d.findElement(By.id("notice")).getText().contains("t=abc"), d.findElement(By.id("notice")).getText());
+            assertEquals(0.0, num(d, "window.pgbftrace.t"));
+            assertEquals("0.000", d.findElement(By.id("elapsed")).getText());
+            assertEquals(2.0, num(d, "window.pgbftrace.speed"), "the good part of the link is kept");
+
+            d.findElement(By.id("play")).click();
+            server.close();
+            await("the server gone, said", () -> d.findElement(By.id("error")).isDisplayed()
+                    && d.findElement(By.id("error")).getText().contains("not answering"));
+            assertEquals("Play", d.findElement(By.id("play")).getText(), "playback stopped");
+            double t1 = num(d, "window.pgbftrace.t");
+            Thread.sleep(400);
+            assertEquals(t1, num(d, "window.pgbftrace.t"), "the clock stopped");
+            shot(d, "replay-server-gone.png");
+        } finally {
+            d.quit();
+            server.close();
+        }
+    }
+
     @Test
     void followSeesEventsOfASessionStillBeingWritten() throws Exception {
         Browser.require();

@@ -278,4 +278,43 @@ class ReplayServerTest {
                 .put("processStart", io.pgbftrace.session.RecorderProcess.startOf(pid));
         new ObjectMapper().writeValue(file.toFile(), m);
     }
+
+    /** The page fetches windows while the background pass reads: concurrent reads must not mix up records. */
+    @Test
+    void concurrentWindowsAreEachRight() throws Exception {
+        // 400 batches: reads of different batches interleave
+        io.pgbftrace.session.SessionMetadata m = new io.pgbftrace.session.SessionMetadata();
+        m.source = "record";
+        m.startMonotonicNs = 1_000_000_000L;
+        Path dir = tmp.resolve("many");
+        try (io.pgbftrace.session.SessionWriter w = io.pgbftrace.session.SessionWriter.create(dir, m)) {
+            for (int b = 0; b < 400; b++) {
+                for (int i = 0; i < 250; i++) {
+                    w.append(io.pgbftrace.session.Event.access(io.pgbftrace.session.EventKind.HIT,
+                            m.startMonotonicNs + b * 10_000_000L + i * 1000L, 7, 5, 1663, 100 + b % 7, 0, i, false));
+                }
+                w.flush();
+            }
+            w.metadata().endMonotonicNs = m.startMonotonicNs + 4_000_000_000L;
+            w.finish("complete", "test", true);
+        }
+        server.close();
+        server = ReplayServer.start(dir, "127.0.0.1", 0, 1, false, false);
+        byte[] expected = get("/api/events?from=0&to=4&slices=60").body();
+        assertEquals(100_000, EventWindow.events(expected));
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<Response>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < 80; i++) {
+                answers.add(pool.submit(() -> get("/api/events?from=0&to=4&slices=60")));
+            }
+            for (java.util.concurrent.Future<Response> a : answers) {
+                Response r = a.get();
+                assertEquals(200, r.status(), r.text());
+                assertTrue(java.util.Arrays.equals(expected, r.body()), "the same window, the same bytes");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }

@@ -43,7 +43,6 @@ final class EventLog implements AutoCloseable {
     private final Path dir;
     private final List<Path> files = new ArrayList<>();
     private final List<FileChannel> channels = new ArrayList<>();
-    private final ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
     private String damage;
     private long cutAtBoundary = -1;
 
@@ -109,7 +108,7 @@ final class EventLog implements AutoCloseable {
         }
     }
 
-    private FileChannel channel(int f) throws IOException {
+    private synchronized FileChannel channel(int f) throws IOException {
         while (channels.size() <= f) {
             Path p = files.get(channels.size());
             if (!Files.isRegularFile(p)) {
@@ -230,7 +229,8 @@ final class EventLog implements AutoCloseable {
     }
 
     private int readInt(FileChannel ch, long off) throws IOException {
-        header.clear();
+        // a buffer per read: the replay server reads from several threads at once (positional reads are safe)
+        ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         readFully(ch, header, off);
         return header.getInt(0);
     }
@@ -257,7 +257,7 @@ final class EventLog implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         for (FileChannel ch : channels) {
             try {
                 ch.close();

@@ -53,7 +53,7 @@ final class Charts {
                 max = Math.max(max, grid.accesses(t, r));
             }
         }
-        breaks(g, axis, HEATMAP_HEIGHT);
+        breaks(g, axis, LEFT, TOP, HEATMAP_WIDTH, HEATMAP_HEIGHT);
         double cw = (double) HEATMAP_WIDTH / grid.timeBins();
         double ch = (double) HEATMAP_HEIGHT / rows.used();
         for (int t = 0; t < grid.timeBins(); t++) {
@@ -87,7 +87,7 @@ final class Charts {
                 maxWrite = Math.max(maxWrite, grid.count(BlockTimeGrid.WRITE, t, r));
             }
         }
-        breaks(g, axis, IO_HEIGHT);
+        breaks(g, axis, LEFT, TOP, HEATMAP_WIDTH, IO_HEIGHT);
         double cw = (double) HEATMAP_WIDTH / grid.timeBins();
         double ch = (double) IO_HEIGHT / rows.used();
         for (int t = 0; t < grid.timeBins(); t++) {
@@ -134,26 +134,31 @@ final class Charts {
     }
 
     /** Idle gaps as shaded bands with dashed edges, and how long each was under the axis. */
-    private static void breaks(Svg g, TimeAxis axis, int height) {
+    private static void breaks(Svg g, TimeAxis axis, double left, double top, double width, double height) {
         for (TimeAxis.Break b : axis.breaks()) {
-            double x0 = LEFT + b.x0() * HEATMAP_WIDTH;
-            double w = (b.x1() - b.x0()) * HEATMAP_WIDTH;
-            String tip = TimeAxis.duration(b.idleNs()) + " with no events, squeezed";
-            g.rect(x0, TOP, w, height, "brk", tip);
-            g.line(x0, TOP, x0, TOP + height, "brk-line", null);
-            g.line(x0 + w, TOP, x0 + w, TOP + height, "brk-line", null);
-            g.text(x0 + w / 2, TOP + height + 30, TimeAxis.duration(b.idleNs()) + " idle", "middle", "small");
+            double x0 = left + b.x0() * width;
+            double w = (b.x1() - b.x0()) * width;
+            g.rect(x0, top, w, height, "brk", TimeAxis.duration(b.idleNs()) + " with no events, squeezed");
+            g.line(x0, top, x0, top + height, "brk-line", null);
+            g.line(x0 + w, top, x0 + w, top + height, "brk-line", null);
+            g.text(x0 + w / 2, top + height + 30, TimeAxis.duration(b.idleNs()) + " idle", "middle", "small");
+        }
+    }
+
+    /** The x axis and its ticks, the y axis line. */
+    private static void timeAxis(Svg g, TimeAxis axis, double left, double top, double width, double height,
+                                 int ticks) {
+        g.line(left, top + height + 0.5, left + width, top + height + 0.5, "axis", null);
+        g.line(left - 0.5, top, left - 0.5, top + height, "axis", null);
+        for (TimeAxis.Tick t : axis.ticks(ticks)) {
+            double x = left + t.x() * width;
+            g.line(x, top + height, x, top + height + 4, "axis", null);
+            g.text(x, top + height + 16, t.label(), t.x() > 0.95 ? "end" : t.x() < 0.02 ? "start" : "middle", null);
         }
     }
 
     private static void axes(Svg g, TimeAxis axis, Rows rows, int height) {
-        g.line(LEFT, TOP + height + 0.5, LEFT + HEATMAP_WIDTH, TOP + height + 0.5, "axis", null);
-        g.line(LEFT - 0.5, TOP, LEFT - 0.5, TOP + height, "axis", null);
-        for (TimeAxis.Tick t : axis.ticks(6)) {
-            double x = LEFT + t.x() * HEATMAP_WIDTH;
-            g.line(x, TOP + height, x, TOP + height + 4, "axis", null);
-            g.text(x, TOP + height + 16, t.label(), t.x() > 0.95 ? "end" : t.x() < 0.02 ? "start" : "middle", null);
-        }
+        timeAxis(g, axis, LEFT, TOP, HEATMAP_WIDTH, height, 6);
         long blocks = rows.used() * rows.rowSize();
         g.text(LEFT - 6, TOP + 10, "0", "end", null);
         g.text(LEFT - 6, TOP + height, String.format(Locale.ROOT, "%,d", blocks - 1), "end", null);
@@ -272,14 +277,7 @@ final class Charts {
         for (long[] b : bins) {
             max = Math.max(max, b[0] + b[1] + b[2]);
         }
-        for (TimeAxis.Break b : axis.breaks()) {
-            double x0 = left + b.x0() * plotW;
-            double bwid = (b.x1() - b.x0()) * plotW;
-            g.rect(x0, top, bwid, plotH, "brk", TimeAxis.duration(b.idleNs()) + " with no events, squeezed");
-            g.line(x0, top, x0, top + plotH, "brk-line", null);
-            g.line(x0 + bwid, top, x0 + bwid, top + plotH, "brk-line", null);
-            g.text(x0 + bwid / 2, top + plotH + 30, TimeAxis.duration(b.idleNs()) + " idle", "middle", "small");
-        }
+        breaks(g, axis, left, top, plotW, plotH);
         double bw = (double) plotW / bins.length;
         String[] classes = {"bar-access", "bar-read", "bar-write"};
         for (int i = 0; i < bins.length; i++) {
@@ -312,13 +310,7 @@ final class Charts {
             g.line(x, top, x, top + plotH, checkpoint ? "mark-ckpt" : "mark-query", null);
             g.end();
         }
-        g.line(left, top + plotH + 0.5, left + plotW, top + plotH + 0.5, "axis", null);
-        g.line(left - 0.5, top, left - 0.5, top + plotH, "axis", null);
-        for (TimeAxis.Tick t : axis.ticks(7)) {
-            double x = left + t.x() * plotW;
-            g.line(x, top + plotH, x, top + plotH + 4, "axis", null);
-            g.text(x, top + plotH + 16, t.label(), t.x() > 0.95 ? "end" : t.x() < 0.02 ? "start" : "middle", null);
-        }
+        timeAxis(g, axis, left, top, plotW, plotH, 7);
         g.text(left - 4, top + 9, String.format(Locale.ROOT, "%,d", max), "end", null);
         g.text(left - 4, top + plotH, "0", "end", null);
         g.text(left - 4, top + plotH / 2f + 4, log ? "log" : "", "end", "small");

@@ -70,13 +70,27 @@ class FaultInjectionTest {
         assertTrue(r.err().strip().lines().count() <= 1, what + ": more than one line:\n" + r.err());
     }
 
+    /**
+     * Where the written part of a queue file ends: Chronicle preallocates the file and leaves the rest zero, and
+     * every document starts on a 4-byte boundary, so it is the last non-zero byte rounded up to 4.
+     */
+    static long writtenEnd(Path queue) throws IOException {
+        byte[] b = Files.readAllBytes(queue);
+        int last = b.length - 1;
+        while (last >= 0 && b[last] == 0) {
+            last--;
+        }
+        return (last + 1 + 3) & ~3L;
+    }
+
     @Test
     void aQueueFileCutAnywhereIsReadUpToTheCut() throws Exception {
         long size = Files.size(queueFile(SAMPLE));
         long events = InfoCommandTest.totalEvents(Cli.run("info", SAMPLE.toString(), "--json").out());
         long before = -1;
-        for (long cut : new long[]{0, 3, 40, 200, 4096, 40_000, 100_000, 150_000, 200_000, 263_000, 264_076,
-                size - 236, size - 1}) {
+        long written = writtenEnd(queueFile(SAMPLE));
+        for (long cut : new long[]{0, 3, 40, 200, 4096, 40_000, 100_000, 150_000, 200_000, written - 1000, written - 20,
+                written, size - 236, size - 1}) {
             Path s = copySample("cut-" + cut);
             try (RandomAccessFile f = new RandomAccessFile(queueFile(s).toFile(), "rw")) {
                 f.setLength(cut);
@@ -86,7 +100,7 @@ class FaultInjectionTest {
             long read = InfoCommandTest.totalEvents(info.out());
             assertTrue(read >= before, "a later cut reads no fewer events");
             before = read;
-            if (cut < 264_076) { // the end record is at 264,056: a cut before it is damage
+            if (cut < written) { // a cut inside what was written (the end record is last) is damage
                 assertEquals(1, info.code(), "cut at " + cut + ": " + info.err());
                 assertTrue(info.err().contains(queueFile(s).toString()) && info.err().contains("at byte"), info.err());
             } else {
@@ -102,7 +116,7 @@ class FaultInjectionTest {
     void flippedBytesNeverCrashAnyView() throws Exception {
         Random random = new Random(42);
         Path q = queueFile(SAMPLE);
-        long size = 264_076; // the written part of the sample's file
+        long size = writtenEnd(q); // the written part of the sample's file
         for (int i = 0; i < 40; i++) {
             Path s = copySample("flip-" + i);
             long at = i < 4 ? i : random.nextLong(size);

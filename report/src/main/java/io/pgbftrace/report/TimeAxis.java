@@ -141,23 +141,31 @@ final class TimeAxis {
         return s;
     }
 
-    /** Position of a time, 0..1; a time inside a break lies in it, proportionally. */
+    /** Position of a time, 0..1; a time inside a break lies in it, proportionally. Binary search: per event. */
     double x(long t) {
         if (t <= startNs()) {
             return 0;
         }
-        for (int i = 0; i < segments.size(); i++) {
-            Segment s = segments.get(i);
-            if (t <= s.endNs()) {
-                return s.x(t);
-            }
-            if (i < breaks.size() && t < segments.get(i + 1).startNs()) {
-                Break b = breaks.get(i);
-                long next = segments.get(i + 1).startNs();
-                return b.x0() + (b.x1() - b.x0()) * (double) (t - s.endNs()) / Math.max(1, next - s.endNs());
+        int lo = 0;
+        int hi = segments.size() - 1;
+        while (lo < hi) { // the last segment starting at or before t
+            int mid = (lo + hi + 1) >>> 1;
+            if (segments.get(mid).startNs() <= t) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
             }
         }
-        return 1;
+        Segment s = segments.get(lo);
+        if (t <= s.endNs()) {
+            return s.x(t);
+        }
+        if (lo == segments.size() - 1) {
+            return 1;
+        }
+        Break b = breaks.get(lo);
+        long next = segments.get(lo + 1).startNs();
+        return b.x0() + (b.x1() - b.x0()) * (double) (t - s.endNs()) / Math.max(1, next - s.endNs());
     }
 
     /** The time at a position (the inverse of {@link #x}). */

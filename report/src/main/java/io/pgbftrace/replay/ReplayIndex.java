@@ -4,6 +4,7 @@ import io.pgbftrace.session.BackendFilter;
 import io.pgbftrace.session.BatchCodec;
 import io.pgbftrace.session.Marker;
 import io.pgbftrace.session.Catalog;
+import io.pgbftrace.session.CheckpointWrites;
 import io.pgbftrace.session.EventKind;
 import io.pgbftrace.session.FileKey;
 import io.pgbftrace.session.Relation;
@@ -60,8 +61,8 @@ final class ReplayIndex implements AutoCloseable {
     private final Map<Object, Entry> byIdentity = new HashMap<>();
     private final Map<FileKey, Entry> fileEntries = new HashMap<>();
     private final List<Marker> markers = new ArrayList<>();
-    /** Per checkpointer pid during a checkpoint: its writes so far (the done marker's figure). */
-    private final Map<Integer, Long> checkpointWrites = new HashMap<>();
+    /** The done marker's figure: the checkpointer's writes since its start (only the background pass uses it). */
+    private final CheckpointWrites checkpointWrites = new CheckpointWrites();
     private long[] queueIndex = new long[256];
     private long[] first = new long[256];
     private long[] last = new long[256];
@@ -337,19 +338,11 @@ final class ReplayIndex implements AutoCloseable {
                 if (hidden(pid)) {
                     return;
                 }
-                if (kind == EventKind.WRITE) {
-                    synchronized (ReplayIndex.this) {
-                        checkpointWrites.computeIfPresent(pid, (p, n) -> n + 1);
-                    }
-                }
-                if (kind == EventKind.CHECKPOINT_START) {
-                    synchronized (ReplayIndex.this) {
-                        checkpointWrites.put(pid, 0L);
-                    }
-                } else if (kind == EventKind.CHECKPOINT_DONE) {
-                    synchronized (ReplayIndex.this) {
-                        Long writes = checkpointWrites.remove(pid);
-                        value = writes == null ? -1 : writes; // the figure pg_stat_bgwriter.buffers_checkpoint has
+                switch (kind) {
+                    case WRITE -> checkpointWrites.write(pid);
+                    case CHECKPOINT_START -> checkpointWrites.start(pid);
+                    case CHECKPOINT_DONE -> value = checkpointWrites.done(pid);
+                    default -> {
                     }
                 }
                 if (key >= 0) {

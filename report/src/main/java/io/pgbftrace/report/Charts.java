@@ -222,7 +222,7 @@ final class Charts {
             }
             double bh = Math.max(1, plotH * (double) buckets[i] / max);
             g.rect(left + (i - first) * bw, TOP + plotH - bh, Math.max(bw - 1, 1), bh, "bar-read",
-                    String.format(Locale.ROOT, "%s to %s: %s", duration(1L << i), duration(2L << i),
+                    String.format(Locale.ROOT, "%s to %s: %s", TimeAxis.duration(1L << i), TimeAxis.duration(2L << i),
                             Words.count(buckets[i], "read")));
         }
         g.line(left, TOP + plotH + 0.5, w - 10, TOP + plotH + 0.5, "axis", null);
@@ -233,23 +233,10 @@ final class Charts {
         for (long mark : new long[]{1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000}) {
             int bucket = 63 - Long.numberOfLeadingZeros(mark);
             if (bucket >= first && bucket <= last) {
-                g.text(left + (bucket - first) * bw, TOP + plotH + 16, duration(mark), "start", null);
+                g.text(left + (bucket - first) * bw, TOP + plotH + 16, TimeAxis.duration(mark), "start", null);
             }
         }
         return g.toString();
-    }
-
-    static String duration(long ns) {
-        if (ns >= 1_000_000_000L) {
-            return String.format(Locale.ROOT, "%.0f s", ns / 1e9);
-        }
-        if (ns >= 1_000_000) {
-            return String.format(Locale.ROOT, "%.0f ms", ns / 1e6);
-        }
-        if (ns >= 1_000) {
-            return String.format(Locale.ROOT, "%.0f \u00b5s", ns / 1e3);
-        }
-        return ns + " ns";
     }
 
     /** What a marker says, in words (the timeline's tooltips and the report's table). */

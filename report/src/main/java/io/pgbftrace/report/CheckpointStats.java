@@ -9,9 +9,8 @@ final class CheckpointStats {
     final int pid;
     final long flags;
     long doneNs = -1;
+    /** Filled at its end by {@link io.pgbftrace.session.CheckpointWrites}. */
     long writes;
-    /** checkpoint__done's own figure (shared buffers and SLRU pages), -1 when not read; garbage before format 1.2. */
-    long probeFigure = -1;
 
     CheckpointStats(long startNs, int pid, long flags) {
         this.startNs = startNs;

@@ -2,6 +2,7 @@ package io.pgbftrace.report;
 
 import io.pgbftrace.session.BackendFilter;
 import io.pgbftrace.session.Catalog;
+import io.pgbftrace.session.CheckpointWrites;
 import io.pgbftrace.session.Marker;
 import io.pgbftrace.session.Event;
 import io.pgbftrace.session.EventKind;
@@ -33,8 +34,6 @@ final class ReportData implements SessionVisitor {
     /** The window asked for (the whole session by default). */
     final long startNs;
     final long endNs;
-    /** Time zero of every label: the session's start. */
-    final long sessionStartNs;
     /** The heatmaps' and timeline's time axis: the activity in the window, idle gaps squeezed. */
     final TimeAxis axis;
     /** Every statement in order, with the buffer events its backend made while running it. */
@@ -43,6 +42,7 @@ final class ReportData implements SessionVisitor {
     final List<CheckpointStats> checkpoints = new ArrayList<>();
     private final Map<Integer, QueryStats> running = new HashMap<>();
     private final Map<Integer, CheckpointStats> checkpointing = new HashMap<>();
+    private final CheckpointWrites checkpointWrites = new CheckpointWrites();
     final ReportOptions options;
     final Catalog catalog = new Catalog();
     final Map<FileKey, RelationData> byFile = new HashMap<>();
@@ -90,7 +90,6 @@ final class ReportData implements SessionVisitor {
                 : sessionStart + (long) (options.fromSeconds() * 1e9);
         long end = options.toSeconds() == null ? sessionEnd : sessionStart + (long) (options.toSeconds() * 1e9);
         this.endNs = Math.max(end, startNs + 1);
-        this.sessionStartNs = sessionStart;
         this.axis = TimeAxis.of(sessionStart, active, startNs, endNs);
         for (EventKind k : EventKind.values()) {
             counts.put(k, 0L);
@@ -138,9 +137,8 @@ final class ReportData implements SessionVisitor {
         if (q != null) {
             q.add(e);
         }
-        CheckpointStats c = checkpointing.get(e.pid());
-        if (c != null && e.kind() == EventKind.WRITE) {
-            c.writes++;
+        if (e.kind() == EventKind.WRITE) {
+            checkpointWrites.write(e.pid());
         }
         FileKey key = e.fileKey();
         RelationData d = byFile.computeIfAbsent(key,
@@ -176,13 +174,14 @@ final class ReportData implements SessionVisitor {
             case CHECKPOINT_START -> {
                 CheckpointStats c = new CheckpointStats(e.timeNs(), e.pid(), e.value());
                 checkpointing.put(e.pid(), c);
+                checkpointWrites.start(e.pid());
                 checkpoints.add(c);
             }
             case CHECKPOINT_DONE -> {
                 CheckpointStats c = checkpointing.remove(e.pid());
                 if (c != null) {
                     c.doneNs = e.timeNs();
-                    c.probeFigure = e.value();
+                    c.writes = checkpointWrites.done(e.pid());
                 }
             }
             default -> {

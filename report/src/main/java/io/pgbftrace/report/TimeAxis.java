@@ -247,7 +247,7 @@ final class TimeAxis {
         }
     }
 
-    /** "1.4 s", "230 ms", "15 us": an idle time in words for a break. */
+    /** "1.4 s", "230 ms", "15 µs", "512 ns": a duration in words (breaks, columns, latencies). */
     static String duration(long ns) {
         if (ns >= 10_000_000_000L) {
             return String.format(Locale.ROOT, "%.0f s", ns / 1e9);
@@ -258,6 +258,9 @@ final class TimeAxis {
         if (ns >= 1_000_000L) {
             return String.format(Locale.ROOT, "%.0f ms", ns / 1e6);
         }
-        return String.format(Locale.ROOT, "%.0f \u00b5s", ns / 1e3);
+        if (ns >= 1_000L) {
+            return String.format(Locale.ROOT, "%.0f \u00b5s", ns / 1e3);
+        }
+        return ns + " ns";
     }
 }

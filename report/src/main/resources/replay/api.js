@@ -31,6 +31,7 @@ export async function fetchWindow(from, to, slices, rels) {
   if (res.status === 416) return { from, to, slices, events: 0, n: 0, pastEnd: true };
   if (!res.ok) throw new Error(`events ${from}-${to}: HTTP ${res.status}`);
   const buf = await res.arrayBuffer();
+  const t0 = performance.now();
   const v = new DataView(buf);
   const magic = String.fromCharCode(v.getUint8(0), v.getUint8(1), v.getUint8(2), v.getUint8(3));
   if (magic !== 'PGBW' || v.getUint16(4, true) !== 2) throw new Error('unknown event window format');
@@ -51,6 +52,7 @@ export async function fetchWindow(from, to, slices, rels) {
     w.count[i] = v.getUint16(o + 6, true);
     w.cell[i] = v.getUint32(o + 8, true);
   }
+  w.decodeMs = performance.now() - t0;
   return w;
 }
 

@@ -17,6 +17,7 @@ const state = {
   markers: [], t: 0, speed: 1, playing: false, played: 0, windows: [], cursor: 0, fetching: null, generation: 0,
   lastFrame: performance.now(), frames: 0, fpsSince: performance.now(), fps: 0, nextMarker: 0, queries: new Map(),
   mode: 'fade', trail: 0.6, palette: null, rebuilding: null, gone: false,
+  cost: { frames: 0, play: 0, draw: 0, decode: 0 }, // milliseconds spent, for the benchmark and the curious
 };
 window.pgbftrace = state; // for tests and the curious: state.fps, state.played, state.t
 
@@ -107,6 +108,7 @@ async function ensureWindows() {
   state.fetching = fetchWindow(from.toFixed(6), to.toFixed(6), FRAME_SLICES, [...state.selected]).then((w) => {
     if (gen !== state.generation) return;
     if (!w.pastEnd) state.windows.push(w);
+    state.cost.decode += w.decodeMs || 0;
     state.cursor = to;
     if (!w.pastEnd && w.events === 0 && $('skip-idle').checked) markIdle(w, gen);
     if (w.n && [...new Set(w.rel)].some((id) => !state.relations.has(id))) loadRelations();
@@ -206,10 +208,15 @@ function frame(now) {
     }
     while (state.nextMarker < state.markers.length && state.markers[state.nextMarker].t <= t) state.nextMarker++;
     state.t = t;
+    const p0 = performance.now();
     playUntil(t);
+    state.cost.play += performance.now() - p0;
   }
   ensureWindows();
+  const r0 = performance.now();
   render(dt);
+  state.cost.draw += performance.now() - r0;
+  state.cost.frames++;
   requestAnimationFrame(frame);
 }
 

@@ -7,6 +7,25 @@ const CHANNELS = 3;                // 0 hits, 1 misses and extends, 2 writes
 const MAX_WIDTH = 360;
 const MAX_HEIGHT = 300;
 const OFF = 0.02;                  // a lit cell below this is dark again
+const LEVELS = 64;                 // steps of a fading cell's brightness (colours computed once per palette)
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+// A colour as one pixel of a Uint32Array view over ImageData (RGBA bytes in memory order).
+function pixel([r, g, b]) {
+  return LITTLE_ENDIAN ? ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0 : ((r << 24) | (g << 16) | (b << 8) | 255) >>> 0;
+}
+
+// Every colour a cell can take, as pixels: fade[under][kind][level] (under: 0 untouched, 1 touched before),
+// heat[0..9], gap. Built once per palette, so a frame only copies numbers.
+function pixels(palette) {
+  const mix = (under, over, h) => under.map((u, j) => Math.round(u + (over[j] - u) * h));
+  return {
+    fade: [palette.base, palette.trace].map((under) => palette.kinds.map((kind) => Uint32Array.from(
+      { length: LEVELS + 1 }, (_, l) => pixel(mix(under, kind, l / LEVELS))))),
+    heat: palette.heat.map(pixel),
+    gap: pixel(palette.gap),
+  };
+}
 
 export function channelOf(kind) {
   return kind === KIND.HIT ? 0 : kind === KIND.WRITE ? 2 : 1;
@@ -29,7 +48,7 @@ export function readPalette() {
   return {
     kinds: [v('--hit'), v('--miss'), v('--write')],
     heat: Array.from({ length: 10 }, (_, i) => v(`--heat-${i}`)),
-    base: v('--cell'), trace: v('--cell-trace'), gap: css.getPropertyValue('--panel').trim(),
+    base: v('--cell'), trace: v('--cell-trace'), gap: v('--panel'),
   };
 }
 
@@ -67,15 +86,20 @@ export class RelationCard {
     this.maxCount = 1;
     this.paintedMax = 1;
     for (let c = 0; c < cells; c++) this.maxCount = Math.max(this.maxCount, this.total(c));
-    this.active = new Set();
-    this.image = new ImageData(cols, rows);
-    this.painted = false;
-    // dense grids: one canvas pixel per cell, scaled up by CSS (no copy per frame); small ones: drawn with gaps
-    this.native = px < 5;
-    this.canvas.width = this.native ? cols : cols * px;
-    this.canvas.height = this.native ? rows : rows * px;
-    this.canvas.style.width = `${cols * px}px`;
-    this.canvas.style.height = `${rows * px}px`;
+    // the cells to repaint next frame: a list and a flag per cell (no Set: a busy frame touches thousands)
+    this.active = new Int32Array(cells);
+    this.activeCount = 0;
+    this.isActive = new Uint8Array(cells);
+    // dense grids: one canvas pixel per cell, scaled up by CSS; small ones: px pixels per cell with a 1 px gap,
+    // so single blocks read as blocks
+    this.scale = px < 5 ? 1 : px;
+    this.gapPx = px < 5 ? 0 : 1;
+    this.canvas.width = cols * this.scale + this.gapPx;
+    this.canvas.height = rows * this.scale + this.gapPx;
+    this.canvas.style.width = `${cols * px + this.gapPx}px`;
+    this.canvas.style.height = `${rows * px + this.gapPx}px`;
+    this.image = new ImageData(this.canvas.width, this.canvas.height);
+    this.pixels = new Uint32Array(this.image.data.buffer);
     const size = rel.sizeBlocks == null ? `${rel.blocks.toLocaleString()} blocks seen` : `${rel.sizeBlocks.toLocaleString()} blocks`;
     this.el.querySelector('.meta').textContent = `${rel.kind}${rel.database ? ', ' + rel.database : ''}, ${size}`;
     this.el.querySelector('.scale').textContent = rel.cellBlocks === 1
@@ -86,6 +110,12 @@ export class RelationCard {
 
   total(c) {
     return this.counts[c * CHANNELS] + this.counts[c * CHANNELS + 1] + this.counts[c * CHANNELS + 2];
+  }
+
+  touch(cell) {
+    if (this.isActive[cell]) return;
+    this.isActive[cell] = 1;
+    this.active[this.activeCount++] = cell;
   }
 
   // An access (count of them) of a kind to a cell; `age` is how long ago it happened in wall-clock seconds
@@ -107,9 +137,9 @@ export class RelationCard {
     const lit = Math.min(1, 0.75 + 0.08 * Math.log2(count)) * Math.pow(0.5, age / halfLife);
     if (lit >= OFF) {
       this.heat[i] = Math.max(this.heat[i], lit);
-      this.active.add(cell);
+      this.touch(cell);
     } else if (!this.repaintAll) {
-      this.active.add(cell); // painted once as a trace
+      this.touch(cell); // painted once as a trace
     }
   }
 
@@ -118,7 +148,8 @@ export class RelationCard {
     this.heat.fill(0);
     this.counts.fill(0);
     this.maxCount = 1;
-    this.active.clear();
+    this.isActive.fill(0);
+    this.activeCount = 0;
     this.repaintAll = true;
   }
 
@@ -137,59 +168,64 @@ export class RelationCard {
       + `${plural(n(1), 'miss or extend', 'misses and extends')}, ${plural(n(2), 'write', 'writes')} so far`;
   }
 
-  // Fades by the wall-clock time since the last frame and redraws what changed.
+  // The pixel of cell c now.
+  colour(c, colours, mode, heatScale) {
+    const total = this.total(c);
+    if (mode === 'heat') {
+      return total === 0 ? colours.fade[0][0][0] : colours.heat[Math.min(9, Math.floor(9.999 * Math.log1p(total) / heatScale))];
+    }
+    // the kind lit most recently wins: no blended colours the legend does not explain
+    let best = 0, h = 0;
+    for (let k = 0; k < CHANNELS; k++) if (this.heat[c * CHANNELS + k] > h) { h = this.heat[c * CHANNELS + k]; best = k; }
+    return colours.fade[total > 0 ? 1 : 0][best][Math.round(h * LEVELS)];
+  }
+
+  // Fades by the wall-clock time since the last frame and redraws the rows that changed.
   frame(dtSeconds, palette, mode, halfLife) {
-    const decay = Math.pow(0.5, dtSeconds / halfLife);
-    const d = this.image.data;
-    if (this.palette !== palette || this.mode !== mode) { this.palette = palette; this.mode = mode; this.repaintAll = true; }
+    if (this.palette !== palette) { this.palette = palette; this.colours = pixels(palette); this.repaintAll = true; }
+    if (this.mode !== mode) { this.mode = mode; this.repaintAll = true; }
     if (this.scaleChanged && mode === 'heat') this.repaintAll = true;
     this.scaleChanged = false;
     this.paintedMax = this.maxCount;
-    if (!this.repaintAll && this.active.size === 0) return;
+    if (!this.repaintAll && this.activeCount === 0) return;
+    const decay = Math.pow(0.5, dtSeconds / halfLife);
     const heatScale = Math.log1p(this.maxCount);
-    const paint = (c) => {
-      let col;
-      const total = this.total(c);
-      if (mode === 'heat') {
-        col = total === 0 ? palette.base : palette.heat[Math.min(9, Math.floor(9.999 * Math.log1p(total) / heatScale))];
-      } else {
-        // the kind lit most recently wins: no blended colours the legend does not explain
-        let best = -1, h = 0;
-        for (let k = 0; k < CHANNELS; k++) if (this.heat[c * CHANNELS + k] > h) { h = this.heat[c * CHANNELS + k]; best = k; }
-        const under = total > 0 ? palette.trace : palette.base;
-        col = best < 0 ? under : under.map((u, j) => u + (palette.kinds[best][j] - u) * h);
-      }
-      const o = c * 4;
-      d[o] = col[0]; d[o + 1] = col[1]; d[o + 2] = col[2]; d[o + 3] = 255;
+    const { cols, scale, gapPx, pixels: px, colours } = this;
+    const width = this.canvas.width;
+    const size = scale - gapPx;
+    const paint = (c, p) => {
+      const row = (c / cols) | 0;
+      let o = (row * scale + gapPx) * width + (c - row * cols) * scale + gapPx;
+      if (size === 1) { px[o] = p; return; }
+      for (let y = 0; y < size; y++, o += width) px.fill(p, o, o + size);
     };
+    let first = this.rows, last = -1;
     if (this.repaintAll) {
-      for (let c = 0; c < this.cells; c++) paint(c);
+      px.fill(colours.gap);
+      for (let c = 0; c < this.cells; c++) paint(c, this.colour(c, colours, mode, heatScale));
       this.repaintAll = false;
+      first = 0; last = this.rows - 1;
     }
-    for (const c of this.active) {
+    let kept = 0;
+    for (let j = 0; j < this.activeCount; j++) {
+      const c = this.active[j];
       let alive = false;
       for (let k = 0; k < CHANNELS; k++) {
         const i = c * CHANNELS + k;
         this.heat[i] *= decay;
         if (this.heat[i] < OFF) this.heat[i] = 0; else alive = true;
       }
-      paint(c);
-      if (!alive || mode === 'heat') this.active.delete(c);
+      paint(c, this.colour(c, colours, mode, heatScale));
+      const row = (c / cols) | 0;
+      if (row < first) first = row;
+      if (row > last) last = row;
+      if (alive && mode !== 'heat') this.active[kept++] = c; else this.isActive[c] = 0;
     }
-    if (this.native) {
-      this.ctx.putImageData(this.image, 0, 0);
-      return;
-    }
-    const tmp = this.tmp || (this.tmp = document.createElement('canvas'));
-    tmp.width = this.cols; tmp.height = this.rows;
-    tmp.getContext('2d').putImageData(this.image, 0, 0);
-    this.ctx.imageSmoothingEnabled = false;
-    this.ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
-    this.ctx.drawImage(tmp, 0, 0, this.cols * this.px, this.rows * this.px);
-    // a thin gap between cells, so single blocks read as blocks
-    this.ctx.fillStyle = palette.gap;
-    for (let x = 0; x <= this.cols; x++) this.ctx.fillRect(x * this.px, 0, 1, this.rows * this.px);
-    for (let y = 0; y <= this.rows; y++) this.ctx.fillRect(0, y * this.px, this.cols * this.px, 1);
+    this.activeCount = kept;
+    if (last < first) return;
+    // only the rows that changed go to the canvas
+    const y = first * scale;
+    this.ctx.putImageData(this.image, 0, 0, 0, y, width, Math.min(this.canvas.height, (last + 1) * scale + gapPx) - y);
   }
 
   remove() { this.el.remove(); }

@@ -121,6 +121,7 @@ class SessionBenchmark {
             }
             d.findElement(By.id("play")).click();
             Thread.sleep(1000);
+            d.executeScript("Object.assign(window.pgbftrace.cost, {frames: 0, play: 0, draw: 0, decode: 0})");
             double played0 = ((Number) d.executeScript("return window.pgbftrace.played")).doubleValue();
             double t0 = ((Number) d.executeScript("return window.pgbftrace.t")).doubleValue();
             List<Double> samples = new ArrayList<>();
@@ -134,6 +135,12 @@ class SessionBenchmark {
             say("page at %dx, %d cards: %.0f fps median, %.0f min over 8 s; session time advanced %.0f s in 8 s;"
                             + " %,.0f events played per second", speed, d.findElements(By.cssSelector("#cards .card")).size(),
                     samples.get(4), samples.get(0), t1 - t0, (played1 - played0) / 8);
+            @SuppressWarnings("unchecked")
+            var cost = (java.util.Map<String, Number>) d.executeScript("return window.pgbftrace.cost");
+            double frames = Math.max(1, cost.get("frames").doubleValue());
+            say("page at %dx: per frame %.1f ms playing records, %.1f ms drawing, %.1f ms decoding windows",
+                    speed, cost.get("play").doubleValue() / frames, cost.get("draw").doubleValue() / frames,
+                    cost.get("decode").doubleValue() / frames);
             String error = d.findElement(By.id("error")).getText();
             if (!error.isBlank()) {
                 say("page at %dx: the page said: %s", speed, error);

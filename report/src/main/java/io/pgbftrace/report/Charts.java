@@ -133,17 +133,30 @@ final class Charts {
         return (long) grid.count(BlockTimeGrid.MISS, t, r) + grid.count(BlockTimeGrid.EXTEND, t, r);
     }
 
-    /** Idle gaps as shaded bands with dashed edges, and how long each was under the axis. */
+    /**
+     * Idle gaps as shaded bands with dashed edges, and how long each was under the axis (a label that would run
+     * into the one before is left out; the band's tooltip still says it).
+     */
     private static void breaks(Svg g, TimeAxis axis, double left, double top, double width, double height) {
+        double labelEnd = Double.NEGATIVE_INFINITY;
         for (TimeAxis.Break b : axis.breaks()) {
             double x0 = left + b.x0() * width;
             double w = (b.x1() - b.x0()) * width;
-            g.rect(x0, top, w, height, "brk", TimeAxis.duration(b.idleNs()) + " with no events, squeezed");
+            String idle = TimeAxis.duration(b.idleNs());
+            g.rect(x0, top, w, height, "brk", idle + " with no events, squeezed");
             g.line(x0, top, x0, top + height, "brk-line", null);
             g.line(x0 + w, top, x0 + w, top + height, "brk-line", null);
-            g.text(x0 + w / 2, top + height + 30, TimeAxis.duration(b.idleNs()) + " idle", "middle", "small");
+            String label = idle + " idle";
+            double half = label.length() * SMALL_CHAR_WIDTH / 2;
+            if (x0 + w / 2 - half > labelEnd + 6) {
+                g.text(x0 + w / 2, top + height + 30, label, "middle", "small");
+                labelEnd = x0 + w / 2 + half;
+            }
         }
     }
+
+    /** About the width of one character of the "small" text class (10 px sans-serif), to keep labels apart. */
+    private static final double SMALL_CHAR_WIDTH = 5.6;
 
     /** The x axis and its ticks, the y axis line. */
     private static void timeAxis(Svg g, TimeAxis axis, double left, double top, double width, double height,

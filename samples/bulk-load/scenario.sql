@@ -1,6 +1,8 @@
 -- title: Bulk loading: INSERT extends the table, COPY uses a ring of its own
 -- description: INSERT ... SELECT adds new blocks at the end of the table one after another (extends). COPY
 -- description: FROM loads through a bulk-write ring of buffers, so loading a big file does not flush the pool.
+-- look for: Both new tables grow from the top as red cells (extends), block by block. Blue cells (writes) appear in
+-- look for: copied only: COPY's ring writes its own buffers out while loading; inserted's new pages stay dirty in the pool.
 -- set shared_buffers = 16MB
 
 -- @setup

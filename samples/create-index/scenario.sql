@@ -2,6 +2,8 @@
 -- description: Building a B-tree index scans every block of the table, then sorts. The new index's pages are
 -- description: written straight to disk, past shared buffers, so the index itself shows almost no buffer
 -- description: accesses while it is built.
+-- look for: The table turns red top to bottom in one sweep while the new index stays dark: its pages are written
+-- look for: past shared buffers. The index lights a few cells only at the query afterwards.
 -- set shared_buffers = 16MB
 -- set maintenance_work_mem = 64MB
 

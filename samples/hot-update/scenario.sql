@@ -3,6 +3,8 @@
 -- description: changed) the new row versions stay on their page: a heap-only tuple, no index entry. In "cold"
 -- description: (fillfactor 100, an indexed column changed) each new version goes elsewhere and every index gets
 -- description: a new entry.
+-- look for: Select the three indexes. During the UPDATE of hot nothing happens in hot_pkey; during the UPDATE of
+-- look for: cold both of its indexes light up, one entry per new row version.
 -- set shared_buffers = 16MB
 
 -- @setup

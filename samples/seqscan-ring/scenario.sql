@@ -2,6 +2,8 @@
 -- description: A table of about 16 MB is larger than a quarter of shared_buffers, so a sequential scan reads
 -- description: it through a small ring of buffers instead of filling the pool. A second scan misses again:
 -- description: the ring protected the rest of shared_buffers from being flushed out by one big scan.
+-- look for: A short red front runs down big twice, and the second scan is as red as the first: the ring of 32
+-- look for: buffers left nothing behind. In the report: two parallel diagonals with the idle second squeezed out.
 -- set shared_buffers = 16MB
 
 -- @setup

@@ -2,6 +2,8 @@
 -- description: A small table is read twice: the first scan reads every block in (misses), the second finds
 -- description: them in shared buffers (hits). Then a table larger than a quarter of shared_buffers is read
 -- description: twice through a 256 kB ring: it keeps missing, and evicts nothing else.
+-- look for: small turns red, then green on every later scan; big stays red on both scans, a narrow front sweeping down:
+-- look for: it goes through a 32-buffer ring. Compare their hit ratios in the report.
 -- set shared_buffers = 16MB
 
 -- @setup

@@ -444,6 +444,8 @@ async function main() {
   $('title').textContent = s.title || 'pgbftrace replay';
   $('description').textContent = s.description || '';
   $('description').hidden = !s.description;
+  $('look-for').querySelector('span').textContent = s.lookFor || '';
+  $('look-for').hidden = !s.lookFor;
   document.title = (s.title ? s.title + ' · ' : '') + 'pgbftrace replay';
   $('subtitle').textContent = [s.postgres && `PostgreSQL ${s.postgres}`, s.sharedBuffers && `shared_buffers ${s.sharedBuffers}`,
     `${s.events.toLocaleString()} event${s.events === 1 ? '' : 's'}${s.live ? ' so far' : ''}`].filter(Boolean).join(' · ');

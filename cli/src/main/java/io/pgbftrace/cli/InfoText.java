@@ -23,6 +23,7 @@ final class InfoText {
         field(b, "session", info.dir().toString());
         field(b, "title", m.title);
         field(b, "description", m.description);
+        field(b, "look for", m.lookFor);
         field(b, "status", info.status().text() + (m.stopReason != null && info.status().complete()
                 ? " (stopped: " + m.stopReason + ")" : ""));
         field(b, "source", m.source);

@@ -53,6 +53,10 @@ public final class RecordCommand extends EnvAware implements Callable<Integer> {
     @Option(names = "--description", description = "What the session shows, for the people it is shared with.")
     String description;
 
+    @Option(names = "--look-for", paramLabel = "TEXT",
+            description = "What a learner should look for, shown beside the description by info, report and replay.")
+    String lookFor;
+
     @Option(names = "--postgres-bin", paramLabel = "PATH",
             description = "The postgres binary to attach to (default: the running postmaster's, via /proc).")
     Path postgresBin;
@@ -83,7 +87,7 @@ public final class RecordCommand extends EnvAware implements Callable<Integer> {
             throw PgbftraceException.usage("--buffer-pages must be a power of two, e.g. 1024");
         }
         RecordOptions options = new RecordOptions(out, force, connection.settings(env), postgresBin, duration,
-                maxEvents, title, description, method.equals("pairing"), bufferPages, env,
+                maxEvents, title, description, lookFor, method.equals("pairing"), bufferPages, env,
                 VersionProvider.version());
         PrintStream err = new PrintStream(new WriterOutputStream(spec.commandLine().getErr()), true);
         StopControl stop = new StopControl();

@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
  * <pre>
  * -- title: Large sequential scan: the ring buffer
  * -- description: A table larger than shared_buffers / 4 is read through a 256 kB ring.
+ * -- look for: Two diagonals: the first pass misses, the second misses again.
  * -- set shared_buffers = 16MB
  * -- cold: true
  * -- @setup
@@ -24,7 +25,8 @@ import java.util.regex.Pattern;
  * -- @sleep 500ms
  * </pre>
  */
-public record Scenario(String name, String title, String description, Map<String, String> settings, boolean cold,
+public record Scenario(String name, String title, String description, String lookFor, Map<String, String> settings,
+                       boolean cold,
                        List<Step> setup, List<Step> record) {
 
     /** A statement, or a pause. */
@@ -38,7 +40,7 @@ public record Scenario(String name, String title, String description, Map<String
     static final Map<String, String> DEFAULTS = Map.of("shared_buffers", "16MB", "autovacuum", "off",
             "track_io_timing", "on", "fsync", "off");
 
-    private static final Pattern HEADER = Pattern.compile("--\\s*(title|description|cold):\\s*(.*)");
+    private static final Pattern HEADER = Pattern.compile("--\\s*(title|description|look for|cold):\\s*(.*)");
     private static final Pattern SET = Pattern.compile("--\\s*set\\s+([a-z_.]+)\\s*=\\s*(.+)");
     private static final Pattern SECTION = Pattern.compile("--\\s*@(setup|record)\\s*");
     private static final Pattern SLEEP = Pattern.compile("--\\s*@sleep\\s+(\\d+)(ms|s)\\s*");
@@ -57,6 +59,7 @@ public record Scenario(String name, String title, String description, Map<String
         }
         String title = null;
         String description = null;
+        String lookFor = null;
         boolean cold = true;
         Map<String, String> settings = new LinkedHashMap<>(DEFAULTS);
         List<Step> setup = new ArrayList<>();
@@ -75,6 +78,7 @@ public record Scenario(String name, String title, String description, Map<String
                     case "title" -> title = m.group(2).trim();
                     case "description" -> description = description == null ? m.group(2).trim()
                             : description + " " + m.group(2).trim();
+                    case "look for" -> lookFor = lookFor == null ? m.group(2).trim() : lookFor + " " + m.group(2).trim();
                     default -> {
                         String v = m.group(2).trim().toLowerCase(Locale.ROOT);
                         if (!v.equals("true") && !v.equals("false")) {
@@ -121,6 +125,6 @@ public record Scenario(String name, String title, String description, Map<String
         if (record.stream().noneMatch(s -> !s.isSleep())) {
             throw new FormatException(name + ": no SQL under '-- @record'");
         }
-        return new Scenario(name, title, description, settings, cold, setup, record);
+        return new Scenario(name, title, description, lookFor, settings, cold, setup, record);
     }
 }

@@ -73,6 +73,8 @@ class SamplesTest {
         assertEquals("record", s.get("source").asText(), "recorded on real PostgreSQL, not synthesized");
         assertEquals(0, s.get("lostEvents").asLong());
         assertEquals(parsed.title(), s.get("title").asText());
+        assertTrue(parsed.lookFor() != null && parsed.lookFor().equals(s.get("lookFor").asText()),
+                "the session says what to look for, as its scenario does");
 
         Path report = tmp.resolve(name + ".html");
         Cli r = Cli.run("report", session.toString(), "-o", report.toString());

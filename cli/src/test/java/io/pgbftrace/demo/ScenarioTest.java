@@ -16,6 +16,8 @@ class ScenarioTest {
                 -- title: Large sequential scan
                 -- description: Read through a ring;
                 -- description: misses keep coming.
+                -- look for: two diagonals,
+                -- look for: both red.
                 -- set shared_buffers = 32MB
                 -- set work_mem = 4MB
                 -- cold: false
@@ -32,6 +34,7 @@ class ScenarioTest {
                 """);
         assertEquals("Large sequential scan", s.title());
         assertEquals("Read through a ring; misses keep coming.", s.description());
+        assertEquals("two diagonals, both red.", s.lookFor());
         assertEquals("32MB", s.settings().get("shared_buffers"));
         assertEquals("4MB", s.settings().get("work_mem"));
         assertEquals("off", s.settings().get("autovacuum"), "defaults stay");
@@ -40,7 +43,7 @@ class ScenarioTest {
                 "INSERT INTO big SELECT g, 'x' FROM generate_series(1, 10) g"), s.setup().stream().map(Scenario.Step::sql).toList());
         assertEquals(3, s.record().size());
         assertEquals(Duration.ofMillis(500), s.record().get(1).sleep());
-        assertEquals(14, s.record().get(0).line());
+        assertEquals(16, s.record().get(0).line());
     }
 
     @Test

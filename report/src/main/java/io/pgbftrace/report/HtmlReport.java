@@ -190,6 +190,7 @@ public final class HtmlReport {
         ReportModel.Page page = new ReportModel.Page(
                 title,
                 m.description,
+                m.lookFor,
                 m.postgres.version == null ? "unknown" : m.postgres.version,
                 m.postgres.sharedBuffers == null ? "unknown" : m.postgres.sharedBuffers
                         + String.format(Locale.ROOT, " (%,d buffers)", m.postgres.sharedBuffersBlocks),

@@ -11,7 +11,7 @@ final class ReportModel {
     private ReportModel() {
     }
 
-    record Page(String title, String description, String postgres, String sharedBuffers, String blockSize,
+    record Page(String title, String description, String lookFor, String postgres, String sharedBuffers, String blockSize,
                 String recorded, String duration, String window, String source, List<Count> counts, String lost,
                 String lostClass, String status, String statusClass, List<String> notes, String timeline,
                 String timeNote, List<Query> queries, String queriesNote, List<Checkpoint> checkpoints,

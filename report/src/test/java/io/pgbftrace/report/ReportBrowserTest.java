@@ -8,6 +8,7 @@ import org.openqa.selenium.chrome.ChromeDriver;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.nio.file.StandardCopyOption;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -44,6 +45,41 @@ class ReportBrowserTest {
             Files.write(shot, png);
             assertTrue(png.length > 20_000, "a blank page would be tiny: " + png.length);
             Files.copy(out, Path.of("target", "report-golden.html"), StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            driver.quit();
+        }
+    }
+
+    /**
+     * In every sample's report, no two text labels of one chart overlap as laid out by the browser (tick labels,
+     * idle-break labels, legends). The tour's two idle seconds close together once printed "1.0 s i1.0 s idle".
+     */
+    @Test
+    void noTwoLabelsOfAChartOverlapInTheSampleReports() throws Exception {
+        Browser.require();
+        List<Path> reports;
+        try (var s = Files.list(Path.of("..", "samples"))) {
+            reports = s.map(d -> d.resolve("report.html")).filter(Files::exists).sorted().toList();
+        }
+        assertTrue(reports.size() >= 9, "the samples' reports: " + reports);
+        ChromeDriver driver = Browser.start(tmp.resolve("profile"), 1000, 1200);
+        try {
+            for (Path report : reports) {
+                driver.get(report.toAbsolutePath().toUri().toString());
+                Object overlaps = driver.executeScript("""
+                        const out = [];
+                        for (const svg of document.querySelectorAll('svg')) {
+                          const boxes = [...svg.querySelectorAll('text')].map(t => [t.textContent, t.getBoundingClientRect()])
+                            .filter(([, r]) => r.width > 0);
+                          for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+                            const [a, ra] = boxes[i], [b, rb] = boxes[j];
+                            if (ra.left < rb.right - 0.5 && rb.left < ra.right - 0.5 && ra.top < rb.bottom - 0.5
+                                && rb.top < ra.bottom - 0.5) out.push(a + ' / ' + b);
+                          }
+                        }
+                        return out;""");
+                assertEquals(List.of(), overlaps, report + ": labels drawn over each other");
+            }
         } finally {
             driver.quit();
         }
@@ -87,6 +123,51 @@ class ReportBrowserTest {
             assertTrue(tips.get(0) != null && tips.get(1) != null, tips.toString());
             assertTrue(!tips.get(0).equals(tips.get(1)), "two cells, two tooltips: " + tips);
             assertTrue(tips.get(0).matches(".* s, blocks? [\\d,-]+: .*hits?.*"), tips.get(0));
+        } finally {
+            driver.quit();
+        }
+    }
+
+    /**
+     * Printed, the report says nothing about hovering, and its colour keys keep their colours: backgrounds are
+     * dropped by browsers when printing unless the page asks otherwise, and a legend of white squares explains
+     * nothing. Checked under print media emulation, then by printing to PDF: the page's heat colours are in it.
+     */
+    @Test
+    void printedTheReportKeepsItsColourKeysAndDropsHoverHints() throws Exception {
+        Browser.require();
+        Path out = tmp.resolve("report.html");
+        HtmlReport.write(HtmlReportTest.options(GoldenSession.write(tmp.resolve("golden"), true)), out, n -> { });
+        ChromeDriver driver = Browser.start(tmp.resolve("profile"), 1000, 1400);
+        try {
+            driver.get(out.toUri().toString());
+            long hints = ((Number) driver.executeScript("return [...document.querySelectorAll('.hover-hint')]"
+                    + ".filter(e => e.getClientRects().length > 0).length")).longValue();
+            assertTrue(hints > 0, "on screen the page says what hovering shows");
+            driver.executeCdpCommand("Emulation.setEmulatedMedia", java.util.Map.of("media", "print"));
+            assertEquals(true, driver.executeScript("return matchMedia('print').matches"));
+            assertEquals(0L, driver.executeScript("return [...document.querySelectorAll('.hover-hint')]"
+                    + ".filter(e => e.getClientRects().length > 0).length"), "printed, no 'hover' hint is shown");
+            @SuppressWarnings("unchecked")
+            List<String> adjust = (List<String>) driver.executeScript("return [...document.querySelectorAll("
+                    + "'.swatch, svg')].map(e => getComputedStyle(e).webkitPrintColorAdjust || getComputedStyle(e)"
+                    + ".printColorAdjust)");
+            assertTrue(!adjust.isEmpty() && adjust.stream().allMatch("exact"::equals),
+                    "colour keys and charts print their colours: " + adjust);
+            driver.executeCdpCommand("Emulation.setEmulatedMedia", java.util.Map.of("media", ""));
+            String hottest = (String) driver.executeScript("const r = document.createElementNS("
+                    + "'http://www.w3.org/2000/svg', 'rect'); r.setAttribute('class', 'h9');"
+                    + " document.querySelector('svg.heatmap').appendChild(r); const f = getComputedStyle(r).fill;"
+                    + " r.remove(); return f;");
+            @SuppressWarnings("unchecked")
+            java.util.Map<String, Object> pdf = driver.executeCdpCommand("Page.printToPDF",
+                    java.util.Map.of("printBackground", false));
+            byte[] bytes = java.util.Base64.getDecoder().decode((String) pdf.get("data"));
+            Files.write(Path.of("target", "report-printed.pdf"), bytes);
+            java.util.Set<String> fills = PdfColours.fills(bytes);
+            String[] rgb = hottest.replaceAll("[^\\d,]", "").split(",");
+            String want = String.join(",", rgb);
+            assertTrue(fills.contains(want), "the printed PDF draws the hottest colour " + hottest + ": " + fills);
         } finally {
             driver.quit();
         }

@@ -13,12 +13,13 @@ import java.util.Map;
  * @param postgresBinary  overrides the binary found through /proc; may be null
  * @param duration        stop after this long; may be null
  * @param maxEvents       stop after this many events; may be null
+ * @param lookFor         what a learner should look for in the views; may be null
  * @param forcePairing    tell outcomes apart by kernel-read pairing even when probe arguments can be read
  * @param bufferPages     bpftrace's perf ring buffer, pages per CPU (more pages, fewer lost events)
  * @param env             the environment (PATH for bpftrace)
  * @param toolVersion     written into the session
  */
 public record RecordOptions(Path out, boolean force, ConnectionSettings connection, Path postgresBinary,
-                            Duration duration, Long maxEvents, String title, String description,
+                            Duration duration, Long maxEvents, String title, String description, String lookFor,
                             boolean forcePairing, int bufferPages, Map<String, String> env, String toolVersion) {
 }

@@ -162,6 +162,7 @@ public final class Recorder {
         m.toolVersion = options.toolVersion();
         m.title = options.title();
         m.description = options.description();
+        m.lookFor = options.lookFor();
         m.source = "record";
         m.state = "starting";
         m.hostName = hostName();

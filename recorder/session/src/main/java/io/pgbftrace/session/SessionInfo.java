@@ -78,7 +78,7 @@ public final class SessionInfo {
 
     /** The "session" object of the document. */
     public record Session(String path, String format, String formatVersion, String toolVersion, String title,
-                          String description, String source, String status, boolean complete,
+                          String description, String lookFor, String source, String status, boolean complete,
                           boolean finishedCleanly, String stopReason, String damage, String hostName,
                           String startWall, String endWall, double durationSeconds, SessionMetadata.Postgres postgres,
                           SessionMetadata.Bpftrace bpftrace, Map<String, Long> eventCounts, long lostEvents,
@@ -107,7 +107,7 @@ public final class SessionInfo {
         }
         counts.put("total", summary.total());
         Session session = new Session(dir.toString(), m.format, m.formatVersion, m.toolVersion, m.title,
-                m.description, m.source, status.text(), status.complete(), m.finishedCleanly, m.stopReason,
+                m.description, m.lookFor, m.source, status.text(), status.complete(), m.finishedCleanly, m.stopReason,
                 damage.orElse(null), m.hostName, m.startWall, m.endWall, durationSeconds(), m.postgres, m.bpftrace,
                 counts, lostEvents(), m.recorder.backendPids, summary.hiddenEvents(), m.notes);
         return new Json(JSON_VERSION, session, summary.relations().stream().map(Row::of).toList());

@@ -22,6 +22,8 @@ public class SessionMetadata {
     public String toolVersion;
     public String title;
     public String description;
+    /** What a learner should look for in the views (a teaching session's point), shown beside the description. */
+    public String lookFor;
 
     /** record, import-raw or import-pgbftrace */
     public String source;

@@ -1,6 +1,8 @@
 package io.pgbftrace.cli;
 
+import io.pgbftrace.session.CheckpointFlags;
 import io.pgbftrace.session.EventKind;
+import io.pgbftrace.session.ServerProcess;
 import io.pgbftrace.session.Relation;
 import io.pgbftrace.session.RelationStats;
 import io.pgbftrace.session.SessionInfo;
@@ -46,6 +48,15 @@ final class InfoText {
         }
         field(b, "events", counts.toString());
         field(b, "lost", num(info.lostEvents()));
+        if (!summary.writesByProcess().isEmpty()) {
+            field(b, "writes", ServerProcess.writers(summary.writesByProcess()));
+        }
+        for (SessionSummary.Checkpoint c : summary.checkpoints()) {
+            field(b, "checkpoint", String.format(Locale.ROOT, "at %.3f s, %s: %s, %s buffers written",
+                    info.seconds(c.startNs()), CheckpointFlags.describe(c.flags()),
+                    c.doneNs() < 0 ? "not finished in the session" : String.format(Locale.ROOT, "%.0f ms",
+                            (c.doneNs() - c.startNs()) / 1e6), num(c.buffersWritten())));
+        }
         if (!m.recorder.backendPids.isEmpty()) {
             field(b, "recorder", "backends " + m.recorder.backendPids + String.format(Locale.ROOT,
                     " (%,d of their events hidden; --include-recorder counts them)", summary.hiddenEvents()));

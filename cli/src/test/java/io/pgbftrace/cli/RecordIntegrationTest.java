@@ -223,6 +223,91 @@ class RecordIntegrationTest {
         }
     }
 
+    /**
+     * Who wrote what: with the background writer busy (10 ms rounds, up to 1,000 pages each) while a load larger
+     * than shared_buffers runs, then a CHECKPOINT, the session's writes by the checkpointer and by the background
+     * writer equal pg_stat_bgwriter's buffers_checkpoint and buffers_clean deltas exactly, and the checkpoint's
+     * figure is the checkpointer's writes. Everything is clean before and after (a CHECKPOINT each side), so no
+     * write falls between a counter read and the recording.
+     */
+    @Test
+    void writesByProcessKindEqualPgStatBgwriter() throws Exception {
+        sql("postgres", "ALTER SYSTEM SET bgwriter_delay = '10ms'", "ALTER SYSTEM SET bgwriter_lru_maxpages = 1000",
+                "ALTER SYSTEM SET bgwriter_lru_multiplier = 10", "SELECT pg_reload_conf()",
+                "CREATE TABLE bg_t (a int, b text)", "CHECKPOINT");
+        try {
+            Path session = tmp.resolve("writers");
+            long[] before;
+            long[] after;
+            try (ToolProcess rec = startRecording(session, tmp.resolve("writers.log"))) {
+                before = settledWriterCounters();
+                // about 6,000 new pages through a pool of 2,048 buffers: victims are needed, dirty ones written
+                sql("postgres", "INSERT INTO bg_t SELECT g, repeat('w', 300) FROM generate_series(1, 150000) g");
+                sql("postgres", "CHECKPOINT");
+                after = settledWriterCounters();
+                assertEquals(0, rec.terminate(), rec.output());
+            }
+            JsonNode s = infoJson(session).get("session");
+            JsonNode by = s.get("writesByProcess");
+            long checkpointer = after[0] - before[0];
+            long clean = after[1] - before[1];
+            assertTrue(clean > 100, "the background writer was busy: buffers_clean grew by " + clean);
+            assertEquals(checkpointer, by.path("checkpointer").asLong(), "checkpointer vs buffers_checkpoint: " + by);
+            assertEquals(clean, by.path("background writer").asLong(), "background writer vs buffers_clean: " + by);
+            Map<Integer, String> writers = new HashMap<>();
+            try (SessionReader r = SessionReader.open(session)) {
+                Map<Integer, String> titles = new HashMap<>();
+                r.read(new io.pgbftrace.session.SessionVisitor() {
+                    @Override
+                    public void process(io.pgbftrace.session.ServerProcess p) {
+                        titles.put(p.pid(), p.kind() + ": " + p.title());
+                    }
+
+                    @Override
+                    public void event(io.pgbftrace.session.Event e) {
+                        if (e.kind() == io.pgbftrace.session.EventKind.WRITE) {
+                            writers.putIfAbsent(e.pid(), null);
+                        }
+                    }
+                });
+                writers.replaceAll((pid, none) -> titles.get(pid));
+            }
+            assertEquals(0, by.path("unknown").asLong() + by.path("other").asLong(), "every writer known: " + writers);
+            JsonNode checkpoints = s.get("checkpoints");
+            assertEquals(1, checkpoints.size(), checkpoints.toString());
+            assertEquals(checkpointer, checkpoints.get(0).get("buffersWritten").asLong());
+            assertTrue(checkpoints.get(0).get("why").asText().contains("requested"), checkpoints.toString());
+        } finally {
+            sql("postgres", "ALTER SYSTEM RESET bgwriter_delay", "ALTER SYSTEM RESET bgwriter_lru_maxpages",
+                    "ALTER SYSTEM RESET bgwriter_lru_multiplier", "SELECT pg_reload_conf()", "DROP TABLE bg_t");
+        }
+    }
+
+    /**
+     * {buffers_checkpoint, buffers_clean} once they stop moving: the checkpointer and the background writer report
+     * their counts a moment after they write.
+     */
+    static long[] settledWriterCounters() throws Exception {
+        long[] last = null;
+        long deadline = System.currentTimeMillis() + 20_000;
+        int same = 0;
+        while (System.currentTimeMillis() < deadline) {
+            long[] now;
+            try (Connection c = cluster.connect("postgres"); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT buffers_checkpoint, buffers_clean FROM pg_stat_bgwriter")) {
+                rs.next();
+                now = new long[]{rs.getLong(1), rs.getLong(2)};
+            }
+            same = last != null && java.util.Arrays.equals(last, now) ? same + 1 : 0;
+            if (same >= 4) {
+                return now;
+            }
+            last = now;
+            Thread.sleep(250);
+        }
+        throw new AssertionError("pg_stat_bgwriter kept moving for 20 s: " + java.util.Arrays.toString(last));
+    }
+
     /** {pg_stat_bgwriter.buffers_checkpoint, sum of pg_stat_slru.blks_written}. */
     static long[] checkpointCounters() throws Exception {
         try (Connection c = cluster.connect("postgres"); Statement st = c.createStatement();

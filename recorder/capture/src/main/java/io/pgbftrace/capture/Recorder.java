@@ -320,6 +320,7 @@ public final class Recorder {
         private final BpftraceProcess bp;
         private final SessionWriter writer;
         private final CatalogTracker catalog;
+        private final ProcessTracker processes = new ProcessTracker();
         private final List<Relation> startSnapshot;
         private final CountDownLatch endOfInput = new CountDownLatch(1);
         private final CompletableFuture<Ending> ending = new CompletableFuture<>();
@@ -373,6 +374,7 @@ public final class Recorder {
                 for (Relation r : end.relations()) {
                     writer.appendRelation(r);
                 }
+                processes.drain().forEach(writer::appendProcess);
             } catch (PgbftraceException e) {
                 m.notes.add("the end of the catalog could not be written: " + e.getMessage());
             }
@@ -430,6 +432,7 @@ public final class Recorder {
                 }
                 writer.append(e);
                 catalog.noteEvent(e);
+                processes.noteEvent(e);
                 if (events.incrementAndGet() == (max == null ? -1 : max)) {
                     stop.stop("--max-events " + max + " reached");
                 }
@@ -454,6 +457,7 @@ public final class Recorder {
                 for (Relation r : catalog.drainResolved()) {
                     writer.appendRelation(r);
                 }
+                processes.drain().forEach(writer::appendProcess);
                 if (++ticks % METADATA_TICKS == 0) {
                     writer.metadata().recorder.backendPids = new ArrayList<>(recorderBackends);
                     writer.writeMetadata();

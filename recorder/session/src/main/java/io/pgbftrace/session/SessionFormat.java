@@ -8,7 +8,7 @@ public final class SessionFormat {
     /** Value of the {@code format} field in session.json; marks a folder as a session. */
     public static final String FORMAT_NAME = "pgbftrace-session";
     public static final int MAJOR = 1;
-    public static final int MINOR = 1;
+    public static final int MINOR = 2;
     public static final String METADATA_FILE = "session.json";
     public static final String QUEUE_DIR = "events";
     public static final String SCRIPT_FILE = "capture.bt";
@@ -18,6 +18,8 @@ public final class SessionFormat {
     public static final byte RECORD_RELATION = 'R';
     public static final byte RECORD_LOST = 'L';
     public static final byte RECORD_END = 'E';
+    /** Since 1.2: the kind of a server process (JSON of {@link ServerProcess}). */
+    public static final byte RECORD_PROCESS = 'P';
 
     /** Event head byte: bits 0-2 the kind code, then these flags. */
     public static final int HEAD_KIND_MASK = 0x07;

@@ -67,9 +67,14 @@ public final class SessionInfo {
 
     /** Seconds from the start of the recording to its end (or to its last event when it has no end). */
     public double durationSeconds() {
-        long start = m.startMonotonicNs != null ? m.startMonotonicNs : summary.firstTimeNs();
         long end = m.endMonotonicNs != null && status.complete() ? m.endMonotonicNs : summary.lastTimeNs();
-        return Math.max(0, end - start) / 1e9;
+        return seconds(end);
+    }
+
+    /** Seconds from the start of the recording (or its first event) to a monotonic time. */
+    public double seconds(long timeNs) {
+        long start = m.startMonotonicNs != null ? m.startMonotonicNs : summary.firstTimeNs();
+        return Math.max(0, timeNs - start) / 1e9;
     }
 
     /** The info --json document. */
@@ -82,7 +87,15 @@ public final class SessionInfo {
                           boolean finishedCleanly, String stopReason, String damage, String hostName,
                           String startWall, String endWall, double durationSeconds, SessionMetadata.Postgres postgres,
                           SessionMetadata.Bpftrace bpftrace, Map<String, Long> eventCounts, long lostEvents,
-                          List<Integer> recorderBackendPids, long recorderEventsHidden, List<String> notes) {
+                          List<Integer> recorderBackendPids, long recorderEventsHidden, List<String> notes,
+                          Map<String, Long> writesByProcess, List<Checkpoint> checkpoints) {
+    }
+
+    /**
+     * A checkpoint in the document: seconds from the session start; {@code doneSeconds} null when it did not end
+     * within the session; {@code buffersWritten}: the checkpointer's writes in between.
+     */
+    public record Checkpoint(int pid, double startSeconds, Double doneSeconds, String why, long buffersWritten) {
     }
 
     /** One relation of the document. */
@@ -109,7 +122,10 @@ public final class SessionInfo {
         Session session = new Session(dir.toString(), m.format, m.formatVersion, m.toolVersion, m.title,
                 m.description, m.lookFor, m.source, status.text(), status.complete(), m.finishedCleanly, m.stopReason,
                 damage.orElse(null), m.hostName, m.startWall, m.endWall, durationSeconds(), m.postgres, m.bpftrace,
-                counts, lostEvents(), m.recorder.backendPids, summary.hiddenEvents(), m.notes);
+                counts, lostEvents(), m.recorder.backendPids, summary.hiddenEvents(), m.notes,
+                summary.writesByProcess(), summary.checkpoints().stream().map(c -> new Checkpoint(c.pid(),
+                        seconds(c.startNs()), c.doneNs() < 0 ? null : seconds(c.doneNs()),
+                        CheckpointFlags.describe(c.flags()), c.buffersWritten())).toList());
         return new Json(JSON_VERSION, session, summary.relations().stream().map(Row::of).toList());
     }
 

@@ -275,6 +275,13 @@ public final class SessionReader implements AutoCloseable {
                     throw new PgbftraceException("unreadable relation record: " + firstLine(e.getMessage()), e);
                 }
             }
+            case SessionFormat.RECORD_PROCESS -> {
+                try {
+                    visitor.process(JSON.readValue(record, 1, record.length - 1, ServerProcess.class));
+                } catch (IOException e) {
+                    throw new PgbftraceException("unreadable process record: " + firstLine(e.getMessage()), e);
+                }
+            }
             case SessionFormat.RECORD_LOST -> {
                 String[] parts = new String(record, 1, record.length - 1, StandardCharsets.US_ASCII).split(" ");
                 long count = Long.parseLong(parts[1]);

@@ -19,6 +19,16 @@ public final class SessionSummary {
     private final long lastTimeNs;
     private final long hiddenEvents;
     private final boolean ended;
+    private final Map<String, Long> writesByProcess;
+    private final List<Checkpoint> checkpoints;
+
+    /**
+     * A checkpoint of the session: its process, when it started and finished (-1: not within the session), its
+     * flags, and the shared buffers it wrote (the checkpointer's WRITE events in between: what
+     * pg_stat_bgwriter.buffers_checkpoint counts).
+     */
+    public record Checkpoint(int pid, long startNs, long doneNs, int flags, long buffersWritten) {
+    }
 
     private SessionSummary(Builder b, java.util.Collection<RelationStats> rows, SessionReader reader) {
         this.counts.putAll(b.counts);
@@ -30,6 +40,21 @@ public final class SessionSummary {
         this.lastTimeNs = b.last;
         this.hiddenEvents = b.hidden;
         this.ended = reader.ended();
+        this.writesByProcess = b.writers.totals();
+        this.checkpoints = b.checkpoints();
+    }
+
+    /**
+     * Buffer writes by the kind of process that wrote them ({@link ServerProcess#KINDS}, in that order; kinds with
+     * no writes left out). A session without process records (before format 1.2) knows only the checkpointer.
+     */
+    public Map<String, Long> writesByProcess() {
+        return writesByProcess;
+    }
+
+    /** The checkpoints that started within the session, in order. */
+    public List<Checkpoint> checkpoints() {
+        return checkpoints;
     }
 
     public static SessionSummary of(SessionReader reader, boolean includeRecorder) {
@@ -83,6 +108,10 @@ public final class SessionSummary {
         private long first;
         private long last;
         private long hidden;
+        private final WritesByProcess writers = new WritesByProcess();
+        private final Map<Integer, Integer> openCheckpoint = new HashMap<>();
+        private final List<Checkpoint> checkpoints = new ArrayList<>();
+        private final CheckpointWrites checkpointWrites = new CheckpointWrites();
 
         Builder(BackendFilter filter) {
             this.filter = filter;
@@ -94,12 +123,39 @@ public final class SessionSummary {
         }
 
         @Override
+        public void process(ServerProcess p) {
+            writers.process(p);
+        }
+
+        @Override
         public void event(Event e) {
             if (filter.hides(e.pid())) {
                 hidden++;
                 return;
             }
             counts.merge(e.kind(), 1L, Long::sum);
+            switch (e.kind()) {
+                case WRITE -> {
+                    writers.write(e.pid());
+                    checkpointWrites.write(e.pid());
+                }
+                case CHECKPOINT_START -> {
+                    checkpointWrites.start(e.pid());
+                    writers.checkpointStarted(e.pid());
+                    openCheckpoint.put(e.pid(), checkpoints.size());
+                    checkpoints.add(new Checkpoint(e.pid(), e.timeNs(), -1, (int) e.value(), -1));
+                }
+                case CHECKPOINT_DONE -> {
+                    long written = checkpointWrites.done(e.pid());
+                    Integer i = openCheckpoint.remove(e.pid());
+                    if (i != null) {
+                        Checkpoint c = checkpoints.get(i);
+                        checkpoints.set(i, new Checkpoint(c.pid(), c.startNs(), e.timeNs(), c.flags(), written));
+                    }
+                }
+                default -> {
+                }
+            }
             if (first == 0 || e.timeNs() < first) {
                 first = e.timeNs();
             }
@@ -110,6 +166,16 @@ public final class SessionSummary {
             FileKey key = e.fileKey();
             byFile.computeIfAbsent(key, k -> new RelationStats(null, k)).add(e);
             firstSeen.merge(key, e.timeNs(), Math::min);
+        }
+
+        /** A checkpoint still running at the end of the session: its writes so far. */
+        List<Checkpoint> checkpoints() {
+            openCheckpoint.forEach((pid, i) -> {
+                Checkpoint c = checkpoints.get(i);
+                checkpoints.set(i, new Checkpoint(pid, c.startNs(), -1, c.flags(), checkpointWrites.done(pid)));
+            });
+            openCheckpoint.clear();
+            return List.copyOf(checkpoints);
         }
 
         SessionSummary build(SessionReader reader) {

@@ -9,6 +9,10 @@ public interface SessionVisitor {
     /** One event; within a batch in time order. */
     void event(Event event);
 
+    /** What kind of server process a pid is; arrives within a tick of the first event that names the pid. */
+    default void process(ServerProcess process) {
+    }
+
     /** bpftrace reported this many lost events at this time. */
     default void lost(long timeNs, long count) {
     }

@@ -103,10 +103,18 @@ public final class SessionWriter implements AutoCloseable {
 
     /** Appends a catalog record; it is visible to readers at once, before any later batch. */
     public void appendRelation(Relation r) {
+        appendJson(SessionFormat.RECORD_RELATION, r);
+    }
+
+    /** Appends what kind of server process a pid is. */
+    public void appendProcess(ServerProcess p) {
+        appendJson(SessionFormat.RECORD_PROCESS, p);
+    }
+
+    private void appendJson(byte type, Object value) {
         ensureOpen();
         try {
-            writeRecord(SessionFormat.RECORD_RELATION, JSON.writer().without(SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsBytes(r));
+            writeRecord(type, JSON.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(value));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

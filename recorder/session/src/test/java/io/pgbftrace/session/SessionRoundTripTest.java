@@ -77,7 +77,7 @@ class SessionRoundTripTest {
     }
 
     @Test
-    void relationsAndLostEventsAreReadInOrder() {
+    void relationsProcessesAndLostEventsAreReadInOrder() {
         Path dir = tmp.resolve("r");
         Relation rel = new Relation(5, "shop", 1663, 16384, 16384, "public", "orders", "table", "permanent", null,
                 null, 10L, false, false, 5, "start");
@@ -86,6 +86,7 @@ class SessionRoundTripTest {
             w.appendRelation(rel);
             w.append(Event.access(EventKind.MISS, 10, 1, 5, 1663, 16384, 0, 0, false));
             w.appendLost(11, 7);
+            w.appendProcess(new ServerProcess(42, ServerProcess.CHECKPOINTER, "postgres: checkpointer", 12));
             w.finish("complete", "test", true);
         }
         try (SessionReader r = SessionReader.open(dir)) {
@@ -106,12 +107,18 @@ class SessionRoundTripTest {
                 }
 
                 @Override
+                public void process(ServerProcess p) {
+                    seen.add("process " + p.pid() + " " + p.kind() + " " + p.title());
+                }
+
+                @Override
                 public void end(String reason) {
                     seen.add("end " + reason);
                 }
             });
             assertEquals(7, r.metadata().lostEvents);
         }
-        assertEquals(List.of("relation orders true", "event MISS", "lost 7 at 11", "end test"), seen);
+        assertEquals(List.of("relation orders true", "event MISS", "lost 7 at 11",
+                "process 42 checkpointer postgres: checkpointer", "end test"), seen);
     }
 }

@@ -6,6 +6,7 @@ import io.pgbftrace.session.Marker;
 import io.pgbftrace.session.SessionStatus;
 import io.pgbftrace.session.OutputFile;
 import io.pgbftrace.session.Relation;
+import io.pgbftrace.session.ServerProcess;
 import io.pgbftrace.session.SessionMetadata;
 import io.pgbftrace.session.SessionReader;
 import org.thymeleaf.TemplateEngine;
@@ -200,6 +201,7 @@ public final class HtmlReport {
                 window,
                 m.source + (m.bpftrace.outcomeMethod == null ? "" : ", outcomes by " + m.bpftrace.outcomeMethod),
                 counts,
+                data.writers.totals().isEmpty() ? null : ServerProcess.writers(data.writers.totals()),
                 fmt(lost),
                 lost > 0 ? "bad" : "good",
                 status.complete() ? "complete (stopped: " + m.stopReason + ")" : status.text(),

@@ -3,6 +3,8 @@ package io.pgbftrace.report;
 import io.pgbftrace.session.BackendFilter;
 import io.pgbftrace.session.Catalog;
 import io.pgbftrace.session.CheckpointWrites;
+import io.pgbftrace.session.ServerProcess;
+import io.pgbftrace.session.WritesByProcess;
 import io.pgbftrace.session.Marker;
 import io.pgbftrace.session.Event;
 import io.pgbftrace.session.EventKind;
@@ -43,6 +45,7 @@ final class ReportData implements SessionVisitor {
     private final Map<Integer, QueryStats> running = new HashMap<>();
     private final Map<Integer, CheckpointStats> checkpointing = new HashMap<>();
     private final CheckpointWrites checkpointWrites = new CheckpointWrites();
+    final WritesByProcess writers = new WritesByProcess();
     final ReportOptions options;
     final Catalog catalog = new Catalog();
     final Map<FileKey, RelationData> byFile = new HashMap<>();
@@ -110,6 +113,11 @@ final class ReportData implements SessionVisitor {
     }
 
     @Override
+    public void process(ServerProcess p) {
+        writers.process(p);
+    }
+
+    @Override
     public void event(Event e) {
         if ((++seen & 0xFFFFF) == 0) {
             progress.accept(seen);
@@ -139,6 +147,7 @@ final class ReportData implements SessionVisitor {
         }
         if (e.kind() == EventKind.WRITE) {
             checkpointWrites.write(e.pid());
+            writers.write(e.pid());
         }
         FileKey key = e.fileKey();
         RelationData d = byFile.computeIfAbsent(key,
@@ -175,6 +184,7 @@ final class ReportData implements SessionVisitor {
                 CheckpointStats c = new CheckpointStats(e.timeNs(), e.pid(), e.value());
                 checkpointing.put(e.pid(), c);
                 checkpointWrites.start(e.pid());
+                writers.checkpointStarted(e.pid());
                 checkpoints.add(c);
             }
             case CHECKPOINT_DONE -> {

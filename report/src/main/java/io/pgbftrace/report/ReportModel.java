@@ -12,7 +12,7 @@ final class ReportModel {
     }
 
     record Page(String title, String description, String lookFor, String postgres, String sharedBuffers, String blockSize,
-                String recorded, String duration, String window, String source, List<Count> counts, String lost,
+                String recorded, String duration, String window, String source, List<Count> counts, String writers, String lost,
                 String lostClass, String status, String statusClass, List<String> notes, String timeline,
                 String timeNote, List<Query> queries, String queriesNote, List<Checkpoint> checkpoints,
                 String markerNote, List<Row> userRows, List<Row> unknownRows, List<Row> systemRows,

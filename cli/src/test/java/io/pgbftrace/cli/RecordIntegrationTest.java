@@ -308,6 +308,39 @@ class RecordIntegrationTest {
         throw new AssertionError("pg_stat_bgwriter kept moving for 20 s: " + java.util.Arrays.toString(last));
     }
 
+    /**
+     * A temporary table that lives under a second (created, filled, scanned, updated, gone with its session) is
+     * named, under its pg_temp_N schema: PostgreSQL's pg_filenode_relation never finds temporary relations, so the
+     * look-up matches them in pg_class. (It was "relfilenode 5/1663/16929, kind unknown".)
+     */
+    @Test
+    void aTemporaryTableThatLivedUnderASecondIsNamed() throws Exception {
+        Path session = tmp.resolve("temp");
+        try (ToolProcess rec = startRecording(session, tmp.resolve("temp.log"))) {
+            sql("postgres", "CREATE TEMP TABLE brief_t (a int, b text)",
+                    "INSERT INTO brief_t SELECT g, repeat('t', 100) FROM generate_series(1, 20000) g",
+                    "SELECT count(*) FROM brief_t", "UPDATE brief_t SET a = a + 1 WHERE a % 10 = 0");
+            Thread.sleep(1000); // its session ended: the table is gone
+            assertEquals(0, rec.terminate(), rec.output());
+        }
+        JsonNode rows = infoJson(session).get("relations");
+        JsonNode brief = null;
+        List<String> unknown = new ArrayList<>();
+        for (JsonNode r : rows) {
+            if ("brief_t".equals(r.path("name").asText())) {
+                brief = r;
+            }
+            if ("unknown".equals(r.get("kind").asText())) {
+                unknown.add(r.get("qualifiedName").asText());
+            }
+        }
+        assertEquals(List.of(), unknown, "every file named");
+        assertTrue(brief != null, rows.toString());
+        assertTrue(brief.get("schema").asText().startsWith("pg_temp_"), brief.toString());
+        assertEquals("table", brief.get("kind").asText());
+        assertTrue(brief.get("hits").asLong() > 20_000 && brief.get("extends").asLong() > 100, brief.toString());
+    }
+
     /** {pg_stat_bgwriter.buffers_checkpoint, sum of pg_stat_slru.blks_written}. */
     static long[] checkpointCounters() throws Exception {
         try (Connection c = cluster.connect("postgres"); Statement st = c.createStatement();

@@ -37,6 +37,9 @@ public final class CatalogReader {
     private static final String SIZE = "CASE WHEN c.relpersistence = 't' THEN NULL"
             + " ELSE pg_relation_size(c.oid) / current_setting('block_size')::int END";
 
+    private static final String BY_FILE = " AND (c.oid = pg_filenode_relation(?, ?)"
+            + " OR (c.relpersistence = 't' AND c.relfilenode = ? AND c.reltablespace = ?))";
+
     private CatalogReader() {
     }
 
@@ -78,19 +81,19 @@ public final class CatalogReader {
      */
     public static Optional<Relation> lookup(Connection c, Database db, int spc, int relfilenode, long atNs)
             throws SQLException {
-        // pg_filenode_relation wants 0 for the database's default tablespace
+        // pg_filenode_relation wants 0 for the database's default tablespace, and never finds a temporary
+        // relation (not even a committed one of another session): those are matched on pg_class itself
         int queryTablespace = spc == db.defaultTablespace() ? 0 : spc;
-        String sql = SELECT.formatted(SIZE) + " AND c.oid = pg_filenode_relation(?, ?)";
+        long node = Integer.toUnsignedLong(relfilenode);
+        long[] params = {queryTablespace, node, node, queryTablespace};
         List<Relation> found;
         try {
-            found = run(c, db, sql, new long[]{queryTablespace, Integer.toUnsignedLong(relfilenode)}, atNs,
-                    "lookup");
+            found = run(c, db, SELECT.formatted(SIZE) + BY_FILE, params, atNs, "lookup");
         } catch (SQLException e) {
             if (!LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
                 throw e;
             }
-            found = run(c, db, SELECT.formatted("NULL::bigint") + " AND c.oid = pg_filenode_relation(?, ?)",
-                    new long[]{queryTablespace, Integer.toUnsignedLong(relfilenode)}, atNs, "lookup");
+            found = run(c, db, SELECT.formatted("NULL::bigint") + BY_FILE, params, atNs, "lookup");
         }
         // the relation may have moved to another file since the event; the record is for the event's file
         return found.stream().findFirst().map(r -> new Relation(r.db(), r.database(), spc, relfilenode, r.oid(),

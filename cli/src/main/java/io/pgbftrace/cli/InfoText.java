@@ -1,6 +1,7 @@
 package io.pgbftrace.cli;
 
 import io.pgbftrace.session.CheckpointFlags;
+import io.pgbftrace.session.Checkpoints;
 import io.pgbftrace.session.EventKind;
 import io.pgbftrace.session.ServerProcess;
 import io.pgbftrace.session.Relation;
@@ -51,7 +52,7 @@ final class InfoText {
         if (!summary.writesByProcess().isEmpty()) {
             field(b, "writes", ServerProcess.writers(summary.writesByProcess()));
         }
-        for (SessionSummary.Checkpoint c : summary.checkpoints()) {
+        for (Checkpoints.Checkpoint c : summary.checkpoints()) {
             field(b, "checkpoint", String.format(Locale.ROOT, "at %.3f s, %s: %s, %s buffers written",
                     info.seconds(c.startNs()), CheckpointFlags.describe(c.flags()),
                     c.doneNs() < 0 ? "not finished in the session" : String.format(Locale.ROOT, "%.0f ms",

@@ -4,7 +4,7 @@ import io.pgbftrace.session.BackendFilter;
 import io.pgbftrace.session.BatchCodec;
 import io.pgbftrace.session.Marker;
 import io.pgbftrace.session.Catalog;
-import io.pgbftrace.session.CheckpointWrites;
+import io.pgbftrace.session.Checkpoints;
 import io.pgbftrace.session.EventKind;
 import io.pgbftrace.session.FileKey;
 import io.pgbftrace.session.Relation;
@@ -62,7 +62,7 @@ final class ReplayIndex implements AutoCloseable {
     private final Map<FileKey, Entry> fileEntries = new HashMap<>();
     private final List<Marker> markers = new ArrayList<>();
     /** The done marker's figure: the checkpointer's writes since its start (only the background pass uses it). */
-    private final CheckpointWrites checkpointWrites = new CheckpointWrites();
+    private final Checkpoints checkpoints = new Checkpoints();
     private long[] queueIndex = new long[256];
     private long[] first = new long[256];
     private long[] last = new long[256];
@@ -339,9 +339,9 @@ final class ReplayIndex implements AutoCloseable {
                     return;
                 }
                 switch (kind) {
-                    case WRITE -> checkpointWrites.write(pid);
-                    case CHECKPOINT_START -> checkpointWrites.start(pid);
-                    case CHECKPOINT_DONE -> value = checkpointWrites.done(pid);
+                    case WRITE -> checkpoints.write(pid);
+                    case CHECKPOINT_START -> checkpoints.start(pid, timeNs, value);
+                    case CHECKPOINT_DONE -> value = checkpoints.done(pid, timeNs);
                     default -> {
                     }
                 }

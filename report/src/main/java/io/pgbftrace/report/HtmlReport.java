@@ -1,6 +1,7 @@
 package io.pgbftrace.report;
 
 import io.pgbftrace.session.PgbftraceException;
+import io.pgbftrace.session.Checkpoints;
 import io.pgbftrace.session.EventKind;
 import io.pgbftrace.session.Marker;
 import io.pgbftrace.session.SessionStatus;
@@ -274,11 +275,11 @@ public final class HtmlReport {
 
     private static List<ReportModel.Checkpoint> checkpoints(ReportData data) {
         List<ReportModel.Checkpoint> out = new ArrayList<>();
-        for (CheckpointStats c : data.checkpoints) {
-            out.add(new ReportModel.Checkpoint(data.axis.seconds(c.startNs, 3), c.pid,
-                    io.pgbftrace.session.CheckpointFlags.describe(c.flags),
-                    c.doneNs < 0 ? "not finished in the session" : TimeAxis.duration(c.doneNs - c.startNs),
-                    fmt(c.writes)));
+        for (Checkpoints.Checkpoint c : data.checkpoints.list()) {
+            out.add(new ReportModel.Checkpoint(data.axis.seconds(c.startNs(), 3), c.pid(),
+                    io.pgbftrace.session.CheckpointFlags.describe(c.flags()),
+                    c.doneNs() < 0 ? "not finished in the session" : TimeAxis.duration(c.doneNs() - c.startNs()),
+                    fmt(c.buffersWritten())));
         }
         return out;
     }

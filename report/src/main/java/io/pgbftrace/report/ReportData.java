@@ -2,7 +2,7 @@ package io.pgbftrace.report;
 
 import io.pgbftrace.session.BackendFilter;
 import io.pgbftrace.session.Catalog;
-import io.pgbftrace.session.CheckpointWrites;
+import io.pgbftrace.session.Checkpoints;
 import io.pgbftrace.session.ServerProcess;
 import io.pgbftrace.session.WritesByProcess;
 import io.pgbftrace.session.Marker;
@@ -41,10 +41,8 @@ final class ReportData implements SessionVisitor {
     /** Every statement in order, with the buffer events its backend made while running it. */
     final List<QueryStats> queries = new ArrayList<>();
     long queriesDropped;
-    final List<CheckpointStats> checkpoints = new ArrayList<>();
+    final Checkpoints checkpoints = new Checkpoints();
     private final Map<Integer, QueryStats> running = new HashMap<>();
-    private final Map<Integer, CheckpointStats> checkpointing = new HashMap<>();
-    private final CheckpointWrites checkpointWrites = new CheckpointWrites();
     final WritesByProcess writers = new WritesByProcess();
     final ReportOptions options;
     final Catalog catalog = new Catalog();
@@ -146,7 +144,7 @@ final class ReportData implements SessionVisitor {
             q.add(e);
         }
         if (e.kind() == EventKind.WRITE) {
-            checkpointWrites.write(e.pid());
+            checkpoints.write(e.pid());
             writers.write(e.pid());
         }
         FileKey key = e.fileKey();
@@ -181,19 +179,10 @@ final class ReportData implements SessionVisitor {
                 }
             }
             case CHECKPOINT_START -> {
-                CheckpointStats c = new CheckpointStats(e.timeNs(), e.pid(), e.value());
-                checkpointing.put(e.pid(), c);
-                checkpointWrites.start(e.pid());
+                checkpoints.start(e.pid(), e.timeNs(), e.value());
                 writers.checkpointStarted(e.pid());
-                checkpoints.add(c);
             }
-            case CHECKPOINT_DONE -> {
-                CheckpointStats c = checkpointing.remove(e.pid());
-                if (c != null) {
-                    c.doneNs = e.timeNs();
-                    c.writes = checkpointWrites.done(e.pid());
-                }
-            }
+            case CHECKPOINT_DONE -> checkpoints.done(e.pid(), e.timeNs());
             default -> {
             }
         }

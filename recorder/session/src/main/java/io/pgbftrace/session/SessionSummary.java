@@ -20,15 +20,7 @@ public final class SessionSummary {
     private final long hiddenEvents;
     private final boolean ended;
     private final Map<String, Long> writesByProcess;
-    private final List<Checkpoint> checkpoints;
-
-    /**
-     * A checkpoint of the session: its process, when it started and finished (-1: not within the session), its
-     * flags, and the shared buffers it wrote (the checkpointer's WRITE events in between: what
-     * pg_stat_bgwriter.buffers_checkpoint counts).
-     */
-    public record Checkpoint(int pid, long startNs, long doneNs, int flags, long buffersWritten) {
-    }
+    private final List<Checkpoints.Checkpoint> checkpoints;
 
     private SessionSummary(Builder b, java.util.Collection<RelationStats> rows, SessionReader reader) {
         this.counts.putAll(b.counts);
@@ -41,7 +33,7 @@ public final class SessionSummary {
         this.hiddenEvents = b.hidden;
         this.ended = reader.ended();
         this.writesByProcess = b.writers.totals();
-        this.checkpoints = b.checkpoints();
+        this.checkpoints = b.checkpoints.list();
     }
 
     /**
@@ -53,7 +45,7 @@ public final class SessionSummary {
     }
 
     /** The checkpoints that started within the session, in order. */
-    public List<Checkpoint> checkpoints() {
+    public List<Checkpoints.Checkpoint> checkpoints() {
         return checkpoints;
     }
 
@@ -109,9 +101,7 @@ public final class SessionSummary {
         private long last;
         private long hidden;
         private final WritesByProcess writers = new WritesByProcess();
-        private final Map<Integer, Integer> openCheckpoint = new HashMap<>();
-        private final List<Checkpoint> checkpoints = new ArrayList<>();
-        private final CheckpointWrites checkpointWrites = new CheckpointWrites();
+        private final Checkpoints checkpoints = new Checkpoints();
 
         Builder(BackendFilter filter) {
             this.filter = filter;
@@ -137,22 +127,13 @@ public final class SessionSummary {
             switch (e.kind()) {
                 case WRITE -> {
                     writers.write(e.pid());
-                    checkpointWrites.write(e.pid());
+                    checkpoints.write(e.pid());
                 }
                 case CHECKPOINT_START -> {
-                    checkpointWrites.start(e.pid());
+                    checkpoints.start(e.pid(), e.timeNs(), e.value());
                     writers.checkpointStarted(e.pid());
-                    openCheckpoint.put(e.pid(), checkpoints.size());
-                    checkpoints.add(new Checkpoint(e.pid(), e.timeNs(), -1, (int) e.value(), -1));
                 }
-                case CHECKPOINT_DONE -> {
-                    long written = checkpointWrites.done(e.pid());
-                    Integer i = openCheckpoint.remove(e.pid());
-                    if (i != null) {
-                        Checkpoint c = checkpoints.get(i);
-                        checkpoints.set(i, new Checkpoint(c.pid(), c.startNs(), e.timeNs(), c.flags(), written));
-                    }
-                }
+                case CHECKPOINT_DONE -> checkpoints.done(e.pid(), e.timeNs());
                 default -> {
                 }
             }
@@ -166,16 +147,6 @@ public final class SessionSummary {
             FileKey key = e.fileKey();
             byFile.computeIfAbsent(key, k -> new RelationStats(null, k)).add(e);
             firstSeen.merge(key, e.timeNs(), Math::min);
-        }
-
-        /** A checkpoint still running at the end of the session: its writes so far. */
-        List<Checkpoint> checkpoints() {
-            openCheckpoint.forEach((pid, i) -> {
-                Checkpoint c = checkpoints.get(i);
-                checkpoints.set(i, new Checkpoint(pid, c.startNs(), -1, c.flags(), checkpointWrites.done(pid)));
-            });
-            openCheckpoint.clear();
-            return List.copyOf(checkpoints);
         }
 
         SessionSummary build(SessionReader reader) {

@@ -45,6 +45,9 @@ final class InfoText {
         }
         StringBuilder counts = new StringBuilder(String.format(Locale.ROOT, "%,d:", summary.total()));
         for (EventKind k : EventKind.values()) {
+            if (!k.alwaysCounted() && summary.count(k) == 0) {
+                continue;
+            }
             counts.append(String.format(Locale.ROOT, " %s %,d", k.name(), summary.count(k)));
         }
         field(b, "events", counts.toString());
@@ -91,7 +94,7 @@ final class InfoText {
             b.append(summary.relations().isEmpty() ? "no relation was accessed in this session\n"
                     : "no user relation was accessed in this session\n");
         } else {
-            table(b, head, rows);
+            table(b, head, rows, i -> i < 4);
         }
         if (hidden > 0) {
             b.append(String.format(Locale.ROOT, "(%d system catalog and TOAST relation(s) not shown; --system shows"
@@ -111,11 +114,12 @@ final class InfoText {
         }
     }
 
-    private static String num(long n) {
+    static String num(long n) {
         return String.format(Locale.ROOT, "%,d", n);
     }
 
-    private static void table(StringBuilder b, String[] head, List<String[]> rows) {
+    /** A table with its text columns aligned left, the others (numbers) right. */
+    static void table(StringBuilder b, String[] head, List<String[]> rows, java.util.function.IntPredicate text) {
         int[] w = new int[head.length];
         for (int i = 0; i < head.length; i++) {
             w[i] = head[i].length();
@@ -129,8 +133,7 @@ final class InfoText {
         for (String[] r : all) {
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < r.length; i++) {
-                // text columns left, numbers right
-                line.append(i < 4 ? String.format("%-" + w[i] + "s", r[i]) : String.format("%" + w[i] + "s", r[i]));
+                line.append(text.test(i) ? String.format("%-" + w[i] + "s", r[i]) : String.format("%" + w[i] + "s", r[i]));
                 line.append(i < r.length - 1 ? "  " : "");
             }
             b.append(line.toString().stripTrailing()).append('\n');

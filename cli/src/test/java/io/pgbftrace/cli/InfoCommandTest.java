@@ -48,12 +48,12 @@ class InfoCommandTest {
             w.finish("complete", "test", true);
         }
         String json = Files.readString(s.resolve("session.json")).replace("\"formatVersion\" : \"" + io.pgbftrace.session.SessionFormat.version() + "\"",
-                "\"formatVersion\" : \"2.0\"");
+                "\"formatVersion\" : \"3.0\"");
         Files.writeString(s.resolve("session.json"), json);
         Cli r = Cli.run("info", s.toString());
         assertEquals(ExitCodes.FAILED, r.code());
-        assertEquals("pgbftrace info: unsupported session format 2.0 in " + s
-                + ": this pgbftrace reads 1.x; use a newer pgbftrace\n", r.err());
+        assertEquals("pgbftrace info: unsupported session format 3.0 in " + s
+                + ": this pgbftrace reads 2.x and older; use a newer pgbftrace\n", r.err());
     }
 
     @Test

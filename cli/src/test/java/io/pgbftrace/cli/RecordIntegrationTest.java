@@ -341,6 +341,113 @@ class RecordIntegrationTest {
         assertTrue(brief.get("hits").asLong() > 20_000 && brief.get("extends").asLong() > 100, brief.toString());
     }
 
+    /**
+     * Every statement runs twice under EXPLAIN (ANALYZE, BUFFERS) on one connection; the second run, with the
+     * backend's caches warm, must equal what {@code queries --json} gives that execution: shared hits = planning +
+     * execution "shared hit", misses = "shared read", extends + writes = "shared written" (PostgreSQL 15 counts a
+     * new block as written). Through psql's simple protocol and JDBC's extended one, a prepared statement included.
+     */
+    @Test
+    void queriesEqualExplainAnalyzeBuffers() throws Exception {
+        sql("postgres", "CREATE TABLE q_t (id int PRIMARY KEY, v text)",
+                // 1,100 pages
+                "INSERT INTO q_t SELECT g, repeat('q', 400) FROM generate_series(1, 20000) g",
+                "CREATE TABLE q_u (id int PRIMARY KEY, w int)",
+                "INSERT INTO q_u SELECT g, g % 7 FROM generate_series(1, 50000) g",
+                "CREATE TABLE q_ins (id int, v text)", "VACUUM ANALYZE q_t, q_u", "CHECKPOINT");
+        String explain = "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ";
+        List<String> simple = List.of(
+                "SELECT count(v) FROM q_t",
+                "SELECT * FROM q_t WHERE id BETWEEN 100 AND 140",
+                "SELECT sum(b.w + length(a.v)) FROM q_t a JOIN q_u b ON a.id = b.id WHERE a.id < 3000",
+                "INSERT INTO q_ins SELECT g, repeat('i', 100) FROM generate_series(1, 5000) g");
+        List<JsonNode> plans = new ArrayList<>();
+        List<Integer> pids = new ArrayList<>();
+        Path session = tmp.resolve("queries");
+        try (ToolProcess rec = startRecording(session, tmp.resolve("queries.log"))) {
+            try (Connection c = cluster.connect("postgres", Map.of("preferQueryMode", "simple"));
+                 Statement st = c.createStatement()) {
+                pids.add(backendPid(st));
+                // the join in parallel: its workers' shares count for the statement, as EXPLAIN counts them
+                st.execute("SET parallel_setup_cost = 0");
+                st.execute("SET parallel_tuple_cost = 0");
+                st.execute("SET min_parallel_table_scan_size = 0");
+                for (String q : simple) {
+                    for (int run = 0; run < 2; run++) {
+                        try (ResultSet rs = st.executeQuery(explain + q)) {
+                            rs.next();
+                            plans.add(JSON.readTree(rs.getString(1)).get(0));
+                        }
+                    }
+                }
+            }
+            try (Connection c = cluster.connect("postgres");
+                 java.sql.PreparedStatement ps = c.prepareStatement(explain + "SELECT v FROM q_t WHERE id = ?")) {
+                try (Statement st = c.createStatement()) {
+                    pids.add(backendPid(st));
+                }
+                // pgjdbc prepares the statement on the server from the 5th run: later runs have no Parse
+                for (int run = 0; run < 7; run++) {
+                    ps.setInt(1, 1000 + run);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        plans.add(JSON.readTree(rs.getString(1)).get(0));
+                    }
+                }
+            }
+            Thread.sleep(1000); // bpftrace prints what it traced a moment later
+            assertEquals(0, rec.terminate(), rec.output());
+        }
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertEquals(0, Main.execute(new String[]{"queries", session.toString(), "--json", "--by", "execution",
+                "--top", "0"}, new PrintWriter(out), new PrintWriter(err), Map.of()), err.toString());
+        JsonNode doc = JSON.readTree(out.toString());
+        assertTrue(doc.get("endsMarked").asBoolean(), "the session marks statement ends");
+        List<JsonNode> runs = new ArrayList<>();
+        doc.get("executionRows").forEach(x -> {
+            if (pids.contains(x.get("pid").asInt()) && x.get("text").asText().startsWith("EXPLAIN")) {
+                runs.add(x);
+            }
+        });
+        runs.sort(java.util.Comparator.comparingDouble(x -> x.get("startSeconds").asDouble()));
+        assertEquals(plans.size(), runs.size(), "one execution per EXPLAIN: " + runs);
+        int compared = 0;
+        for (int i = 0; i < plans.size(); i++) {
+            boolean warm = i < 2 * simple.size() ? i % 2 == 1 : i > 2 * simple.size();
+            if (!warm) {
+                continue;
+            }
+            JsonNode plan = plans.get(i).get("Plan");
+            JsonNode planning = plans.get(i).path("Planning");
+            JsonNode b = runs.get(i).get("buffers");
+            String what = runs.get(i).get("text").asText() + " (run " + i + "): " + b + " vs " + plans.get(i);
+            assertEquals(plan.get("Shared Hit Blocks").asLong() + planning.path("Shared Hit Blocks").asLong(),
+                    b.get("hits").asLong(), "hits of " + what);
+            assertEquals(plan.get("Shared Read Blocks").asLong() + planning.path("Shared Read Blocks").asLong(),
+                    b.get("misses").asLong(), "misses of " + what);
+            assertEquals(plan.get("Shared Written Blocks").asLong() + planning.path("Shared Written Blocks").asLong(),
+                    b.get("extends").asLong() + b.get("writes").asLong(), "written of " + what);
+            compared++;
+        }
+        assertEquals(4 + 6, compared);
+        JsonNode seqScan = plans.get(1).get("Plan");
+        assertTrue(seqScan.get("Shared Hit Blocks").asLong() + seqScan.get("Shared Read Blocks").asLong() > 1000,
+                "the scan read the whole table: " + seqScan);
+        assertTrue(plans.get(5).toString().matches(".*\"Workers Launched\":[1-9].*"),
+                "the join ran in parallel: " + plans.get(5));
+        assertTrue(plans.get(7).get("Plan").get("Shared Written Blocks").asLong() > 50, "the insert extended");
+        assertEquals("SELECT v FROM q_t WHERE id = $1", runs.get(runs.size() - 1).get("text").asText()
+                .substring(explain.length()), "a prepared statement's text is its own");
+    }
+
+    static int backendPid(Statement st) throws Exception {
+        try (ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
     /** {pg_stat_bgwriter.buffers_checkpoint, sum of pg_stat_slru.blks_written}. */
     static long[] checkpointCounters() throws Exception {
         try (Connection c = cluster.connect("postgres"); Statement st = c.createStatement();

@@ -26,6 +26,11 @@ final class TestCluster implements AutoCloseable {
         return cluster.settings(database).connect();
     }
 
+    /** A connection with more pgjdbc properties: {@code preferQueryMode=simple} speaks psql's protocol. */
+    Connection connect(String database, Map<String, String> properties) {
+        return cluster.settings(database).connect(properties);
+    }
+
     List<String> connectionArgs(String database) {
         return cluster.connectionArgs(database);
     }

@@ -353,6 +353,9 @@ final class ReplayIndex implements AutoCloseable {
                     }
                     return;
                 }
+                if (!kind.isMarker()) {
+                    return; // statement ends, rewrites and workers' shares: not drawn on the timeline
+                }
                 synchronized (ReplayIndex.this) {
                     if (markers.size() < MAX_MARKERS) {
                         markers.add(new Marker(timeNs, kind, pid, text, value));

@@ -7,6 +7,7 @@ import io.pgbftrace.session.Marker;
 import io.pgbftrace.session.SessionStatus;
 import io.pgbftrace.session.OutputFile;
 import io.pgbftrace.session.Relation;
+import io.pgbftrace.session.Statements;
 import io.pgbftrace.session.ServerProcess;
 import io.pgbftrace.session.SessionMetadata;
 import io.pgbftrace.session.SessionReader;
@@ -255,10 +256,10 @@ public final class HtmlReport {
             }
         }
         List<ReportModel.Query> out = new ArrayList<>();
-        for (QueryStats q : data.queries) {
+        for (Statements.Execution q : data.queries) {
             java.util.LinkedHashSet<String> user = new java.util.LinkedHashSet<>();
             java.util.LinkedHashSet<String> system = new java.util.LinkedHashSet<>();
-            for (io.pgbftrace.session.FileKey k : q.files) {
+            for (io.pgbftrace.session.FileKey k : q.files()) {
                 RelationData d = owners.get(k);
                 Relation r = d == null ? null : d.relation();
                 (r != null && r.system() ? system : user).add(d == null ? "relfilenode " + k : d.stats.displayName());
@@ -266,9 +267,9 @@ public final class HtmlReport {
             // the planner's catalog look-ups are not what a statement is about: counted, not listed
             String touched = String.join(", ", user) + (system.isEmpty() ? "" : (user.isEmpty() ? "" : " + ")
                     + io.pgbftrace.session.Words.count(system.size(), "system catalog"));
-            out.add(new ReportModel.Query(data.axis.seconds(q.startNs, 3), q.pid, q.text,
-                    TimeAxis.duration(q.lastNs - q.startNs), fmt(q.hits), fmt(q.misses), fmt(q.extendsCount),
-                    fmt(q.kernelReads), fmt(q.writes), touched, String.join(", ", system), q.accesses() == 0));
+            out.add(new ReportModel.Query(data.axis.seconds(q.startNs(), 3), q.pid(), q.text(),
+                    TimeAxis.duration(q.durationNs()), fmt(q.hits()), fmt(q.misses()), fmt(q.extendsCount()),
+                    fmt(q.kernelReads()), fmt(q.writes()), touched, String.join(", ", system), q.accesses() == 0));
         }
         return out;
     }

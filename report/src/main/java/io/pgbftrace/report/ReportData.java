@@ -12,6 +12,7 @@ import io.pgbftrace.session.FileKey;
 import io.pgbftrace.session.Relation;
 import io.pgbftrace.session.SessionMetadata;
 import io.pgbftrace.session.SessionReader;
+import io.pgbftrace.session.Statements;
 import io.pgbftrace.session.SessionVisitor;
 
 import java.util.ArrayList;
@@ -38,11 +39,11 @@ final class ReportData implements SessionVisitor {
     final long endNs;
     /** The heatmaps' and timeline's time axis: the activity in the window, idle gaps squeezed. */
     final TimeAxis axis;
-    /** Every statement in order, with the buffer events its backend made while running it. */
-    final List<QueryStats> queries = new ArrayList<>();
+    /** The first statements (by start), with the buffer events their backends made while running them. */
+    final List<Statements.Execution> queries = new ArrayList<>();
     long queriesDropped;
+    private final Statements statements = new Statements(this::statementEnded);
     final Checkpoints checkpoints = new Checkpoints();
-    private final Map<Integer, QueryStats> running = new HashMap<>();
     final WritesByProcess writers = new WritesByProcess();
     final ReportOptions options;
     final Catalog catalog = new Catalog();
@@ -93,7 +94,9 @@ final class ReportData implements SessionVisitor {
         this.endNs = Math.max(end, startNs + 1);
         this.axis = TimeAxis.of(sessionStart, active, startNs, endNs);
         for (EventKind k : EventKind.values()) {
-            counts.put(k, 0L);
+            if (k.alwaysCounted()) {
+                counts.put(k, 0L);
+            }
         }
     }
 
@@ -139,10 +142,7 @@ final class ReportData implements SessionVisitor {
                 return;
             }
         }
-        QueryStats q = running.get(e.pid());
-        if (q != null) {
-            q.add(e);
-        }
+        statements.event(e);
         if (e.kind() == EventKind.WRITE) {
             checkpoints.write(e.pid());
             writers.write(e.pid());
@@ -163,21 +163,16 @@ final class ReportData implements SessionVisitor {
     }
 
     private void marker(Event e) {
+        statements.event(e);
+        if (!e.kind().isMarker()) {
+            return;
+        }
         if (markers.size() < MAX_MARKERS) {
             markers.add(Marker.of(e));
         } else {
             markersDropped++;
         }
         switch (e.kind()) {
-            case QUERY -> {
-                QueryStats q = new QueryStats(e.timeNs(), e.pid(), e.text());
-                running.put(e.pid(), q);
-                if (queries.size() < MAX_QUERIES) {
-                    queries.add(q);
-                } else {
-                    queriesDropped++;
-                }
-            }
             case CHECKPOINT_START -> {
                 checkpoints.start(e.pid(), e.timeNs(), e.value());
                 writers.checkpointStarted(e.pid());
@@ -188,8 +183,26 @@ final class ReportData implements SessionVisitor {
         }
     }
 
+    /** Keeps the first statements by start: they end (and come here) in another order. */
+    private void statementEnded(Statements.Execution x) {
+        queries.add(x);
+        if (queries.size() > 2 * MAX_QUERIES) {
+            trimQueries();
+        }
+    }
+
+    private void trimQueries() {
+        queries.sort(java.util.Comparator.comparingLong(Statements.Execution::startNs));
+        while (queries.size() > MAX_QUERIES) {
+            queries.remove(queries.size() - 1);
+            queriesDropped++;
+        }
+    }
+
     /** After the pass: what the reader found (damage) and whether the session may still grow. */
     void finished(SessionReader reader) {
+        statements.finish();
+        trimQueries();
         damage = reader.damage();
         lost = reader.lostCounted();
         ended = reader.ended();

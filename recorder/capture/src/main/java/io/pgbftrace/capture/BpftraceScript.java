@@ -22,6 +22,9 @@ public final class BpftraceScript {
     /** Ends a QUERY line: query text may hold newlines, so the parser joins lines until it sees this. */
     public static final char RECORD_END = '\u001e';
 
+    /** Functions the script attaches uprobes to when the binary names them: the start and swap of a rewrite. */
+    public static final Set<String> UPROBE_FUNCTIONS = Set.of("make_new_heap", "finish_heap_swap",
+            "InstrStartParallelQuery", "InstrEndParallelQuery");
     static final String[] REQUIRED_PROBES = {"buffer__read__done", "smgr__md__read__start", "smgr__md__read__done"};
     private static final int IS_EXTEND_ARG = 6;
     private static final int FOUND_ARG = 7;
@@ -42,10 +45,11 @@ public final class BpftraceScript {
      * @param binary        the postgres binary being traced
      * @param postmasterPid only children of this process are traced (one cluster among those sharing the binary)
      * @param notes         the binary's stapsdt notes
+     * @param functions     which of {@link #UPROBE_FUNCTIONS} the binary's symbol tables name
      * @param forcePairing  use {@link #METHOD_PAIRING} even when the arguments could be read
      */
     public static Script generate(String binary, int postmasterPid, List<StapsdtNotes.Note> notes,
-                                  boolean forcePairing) {
+                                  Set<String> functions, boolean forcePairing) {
         for (String probe : REQUIRED_PROBES) {
             if (StapsdtNotes.sites(notes, probe).isEmpty()) {
                 throw new PgbftraceException(binary + " has no USDT probe postgresql:" + probe
@@ -115,21 +119,24 @@ public final class BpftraceScript {
         boolean queries = Stream.of("query__start", "query__done", "query__parse__start", "transaction__abort")
                 .noneMatch(p -> StapsdtNotes.sites(notes, p).isEmpty());
         if (queries) {
-            // query__start fires for the simple protocol only (psql); query__parse__start also sees the Parse
-            // messages of the extended protocol (JDBC, libpq's PQexecParams), once outside a simple query
-            s.append(usdt).append("query__start\n").append(filter).append("\n{\n")
-                    .append("  @simple[tid] = 1;\n")
-                    .append("  printf(\"Q %llu %d %s\\x1e\\n\", nsecs, pid, str(arg0));\n")
-                    .append("}\n\n");
-            // a simple query that fails never reaches query__done, but its transaction aborts
-            for (String end : new String[]{"query__done", "transaction__abort"}) {
-                s.append(usdt).append(end).append("\n").append(filter).append("\n{\n")
-                        .append("  delete(@simple[tid]);\n}\n\n");
-            }
-            s.append(usdt).append("query__parse__start\n").append(filter).append("\n{\n")
-                    .append("  if (!@simple[tid]) {\n")
-                    .append("    printf(\"Q %llu %d %s\\x1e\\n\", nsecs, pid, str(arg0));\n  }\n")
-                    .append("}\n\n");
+            queryProbes(s, usdt, filter, notes);
+        }
+        if (functions.contains("make_new_heap") && functions.contains("finish_heap_swap")) {
+            // a rewrite fills new files that PostgreSQL counts for a transient relation until the swap
+            s.append("uprobe:").append(binary).append(":make_new_heap\n").append(filter).append("\n{\n")
+                    .append("  printf(\"X %llu %d %u\\n\", nsecs, pid, arg0);\n}\n\n");
+            s.append("uprobe:").append(binary).append(":finish_heap_swap\n").append(filter).append("\n{\n")
+                    .append("  printf(\"Y %llu %d %u\\n\", nsecs, pid, arg0);\n}\n\n");
+        }
+        if (functions.contains("InstrStartParallelQuery") && functions.contains("InstrEndParallelQuery")) {
+            // a parallel worker's share of a statement, as EXPLAIN and pg_stat_statements count it (after its
+            // executor startup); its title, read from its argv area where PostgreSQL writes it, names the leader
+            // (the worker is often gone before the recorder could read /proc)
+            s.append("uprobe:").append(binary).append(":InstrStartParallelQuery\n").append(filter).append("\n{\n")
+                    .append("  $title = (uint64)curtask->mm->arg_start;\n")
+                    .append("  printf(\"L %llu %d %s\\n\", nsecs, pid, str(uptr($title)));\n}\n\n");
+            s.append("uprobe:").append(binary).append(":InstrEndParallelQuery\n").append(filter).append("\n{\n")
+                    .append("  printf(\"l %llu %d\\n\", nsecs, pid);\n}\n\n");
         }
         if (!StapsdtNotes.sites(notes, "checkpoint__start").isEmpty()) {
             s.append(usdt).append("checkpoint__start\n").append(filter).append("\n{\n")
@@ -145,13 +152,83 @@ public final class BpftraceScript {
         }
         s.append("END\n{\n  clear(@rs);\n");
         if (queries) {
-            s.append("  clear(@simple);\n");
+            s.append("  clear(@simple);\n  clear(@open);\n  clear(@depth);\n");
         }
         if (pairing) {
             s.append("  clear(@ext);\n  clear(@miss);\n");
         }
         s.append("}\n");
         return new Script(s.toString(), pairing ? METHOD_PAIRING : METHOD_ARGUMENTS, why);
+    }
+
+    /**
+     * Statement boundaries. A simple query runs from {@code query__start} to {@code query__done}; an execution of
+     * the extended protocol from its Parse (or, for a prepared statement, its Bind's planning or its Execute) to
+     * the end of its Execute. A statement that fails never reaches its done probe: its transaction's abort ends
+     * it. Inside a statement, nested portal runs (cursors, functions) neither open nor close one.
+     */
+    private static void queryProbes(StringBuilder s, String usdt, String filter, List<StapsdtNotes.Note> notes) {
+        String start = "  @open[tid] = 1;\n  printf(\"Q %llu %d %s\\x1e\\n\", nsecs, pid, str($text));\n";
+        String done = "  if (@open[tid]) {\n    delete(@open[tid]);\n    printf(\"q %llu %d\\n\", nsecs, pid);\n  }\n";
+        s.append(usdt).append("query__start\n").append(filter).append("\n{\n")
+                .append("  @simple[tid] = 1;\n  $text = arg0;\n").append(start).append("}\n\n");
+        for (String end : new String[]{"query__done", "transaction__abort"}) {
+            s.append(usdt).append(end).append("\n").append(filter).append("\n{\n")
+                    .append("  delete(@simple[tid]);\n  delete(@depth[tid]);\n").append(done).append("}\n\n");
+        }
+        s.append(usdt).append("query__parse__start\n").append(filter).append("\n{\n")
+                .append("  if (!@simple[tid]) {\n    $text = arg0;\n").append(indented(start)).append("  }\n}\n\n");
+        // a prepared statement runs without a Parse: its text is the statement PostgreSQL is running
+        for (String probe : new String[]{"query__plan__start", "query__execute__start"}) {
+            List<StapsdtNotes.Note> sites = StapsdtNotes.sites(notes, probe);
+            if (sites.isEmpty()) {
+                continue;
+            }
+            s.append(usdt).append(probe).append("\n").append(filter).append("\n{\n");
+            if (probe.equals("query__execute__start")) {
+                s.append("  @depth[tid] = @depth[tid] + 1;\n");
+            }
+            s.append("  if (!@simple[tid] && !@open[tid]) {\n")
+                    .append(perSite(sites, "$text", n -> n.global("debug_query_string")
+                            .map(ProbeArgument::expression).orElse(null), "    "))
+                    .append(indented(start)).append("  }\n}\n\n");
+        }
+        if (!StapsdtNotes.sites(notes, "query__execute__done").isEmpty()) {
+            s.append(usdt).append("query__execute__done\n").append(filter).append("\n{\n")
+                    .append("  @depth[tid] = @depth[tid] - 1;\n")
+                    .append("  if (!@simple[tid] && @depth[tid] <= 0) {\n    delete(@depth[tid]);\n")
+                    .append(indented(done)).append("  }\n}\n\n");
+        }
+    }
+
+    /** The lines of a block, one level deeper. */
+    private static String indented(String lines) {
+        return lines.replaceAll("(?m)^", "  ");
+    }
+
+    /**
+     * Sets {@code variable} to an expression that depends on the probe site (a global read relative to the
+     * instruction pointer): sites are told apart by the low 12 bits of their address, as for the outcome.
+     * The variable is 0 where no expression is known.
+     */
+    static String perSite(List<StapsdtNotes.Note> sites, String variable,
+                          java.util.function.Function<StapsdtNotes.Note, String> expression, String indent) {
+        Map<Long, String> byLow = new HashMap<>();
+        for (StapsdtNotes.Note site : sites) {
+            String e = expression.apply(site);
+            String previous = byLow.put(site.pc() & SITE_MASK, e);
+            if (e == null || (previous != null && !previous.equals(e))) {
+                return indent + variable + " = 0;\n";
+            }
+        }
+        if (byLow.size() == 1) {
+            return indent + variable + " = " + byLow.values().iterator().next() + ";\n";
+        }
+        StringBuilder b = new StringBuilder(indent + variable + " = 0;\n");
+        byLow.forEach((low, e) -> b.append(indent).append("if ((reg(\"ip\") & 0x")
+                .append(Integer.toHexString(SITE_MASK)).append(") == 0x").append(Long.toHexString(low)).append(") { ")
+                .append(variable).append(" = ").append(e).append("; }\n"));
+        return b.toString();
     }
 
     /** The expression reading argument {@code i} when every site has it at the same place, else "-1". */

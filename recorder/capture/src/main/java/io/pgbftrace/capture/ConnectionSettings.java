@@ -74,7 +74,13 @@ public record ConnectionSettings(String host, int port, String user, String data
     }
 
     public Connection connect() {
+        return connect(Map.of());
+    }
+
+    /** Connects with more pgjdbc properties, e.g. {@code preferQueryMode=simple}. */
+    public Connection connect(Map<String, String> more) {
         Properties props = new Properties();
+        more.forEach(props::setProperty);
         props.setProperty("user", user);
         if (password != null) {
             props.setProperty("password", password);

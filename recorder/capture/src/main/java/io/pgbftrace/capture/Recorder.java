@@ -116,8 +116,10 @@ public final class Recorder {
                         + " (replaced on disk since the server started?); pass --postgres-bin");
             }
             List<StapsdtNotes.Note> notes;
+            Set<String> functions;
             try {
                 notes = StapsdtNotes.read(binary);
+                functions = StapsdtNotes.functions(binary, BpftraceScript.UPROBE_FUNCTIONS);
             } catch (IOException e) {
                 throw new PgbftraceException("cannot read the probes of " + binary + ": " + e.getMessage(), e);
             }
@@ -125,7 +127,7 @@ public final class Recorder {
                 throw new PgbftraceException(binary + " has no USDT probes: this PostgreSQL was built without"
                         + " --enable-dtrace; use a build with probes (Debian's and Ubuntu's packages have them)");
             }
-            BpftraceScript.Script script = BpftraceScript.generate(binary.toString(), postmaster, notes,
+            BpftraceScript.Script script = BpftraceScript.generate(binary.toString(), postmaster, notes, functions,
                     options.forcePairing());
             if (script.fallbackWhy() != null && !options.forcePairing()) {
                 say("outcome method " + script.outcomeMethod() + ": " + script.fallbackWhy());
@@ -374,7 +376,6 @@ public final class Recorder {
                 for (Relation r : end.relations()) {
                     writer.appendRelation(r);
                 }
-                processes.drain().forEach(writer::appendProcess);
             } catch (PgbftraceException e) {
                 m.notes.add("the end of the catalog could not be written: " + e.getMessage());
             }
@@ -430,9 +431,12 @@ public final class Recorder {
                 if (max != null && events.get() >= max) {
                     return;
                 }
-                writer.append(e);
                 catalog.noteEvent(e);
                 processes.noteEvent(e);
+                // before the batch that holds the pid's first event: readers know a parallel worker's leader
+                // by the time they see its accesses
+                processes.drain().forEach(writer::appendProcess);
+                writer.append(e);
                 if (events.incrementAndGet() == (max == null ? -1 : max)) {
                     stop.stop("--max-events " + max + " reached");
                 }
@@ -457,7 +461,6 @@ public final class Recorder {
                 for (Relation r : catalog.drainResolved()) {
                     writer.appendRelation(r);
                 }
-                processes.drain().forEach(writer::appendProcess);
                 if (++ticks % METADATA_TICKS == 0) {
                     writer.metadata().recorder.backendPids = new ArrayList<>(recorderBackends);
                     writer.writeMetadata();

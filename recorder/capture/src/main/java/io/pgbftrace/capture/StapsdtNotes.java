@@ -9,9 +9,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,6 +27,12 @@ public final class StapsdtNotes {
     private static final int SHT_SYMTAB = 2;
     private static final int SHT_DYNSYM = 11;
     private static final int STT_OBJECT = 1;
+    private static final int STT_FUNC = 2;
+    /**
+     * Globals the capture script reads at probe sites besides the arguments (the text of the statement a backend
+     * runs): every note carries their addresses, so {@link ProbeArgument} can read them relative to the site.
+     */
+    static final List<String> SCRIPT_GLOBALS = List.of("debug_query_string");
     /** The variable an argument reads relative to the instruction pointer, as in {@code -4@40+CheckpointStats(%rip)}. */
     private static final Pattern RIP_SYMBOL = Pattern.compile("([A-Za-z_][\\w.]*)(?:[+-]\\d+)?\\(%rip\\)");
 
@@ -42,6 +50,11 @@ public final class StapsdtNotes {
                        Map<String, Long> symbols) {
         public Note(String provider, String name, long pc, long semaphore, List<String> arguments) {
             this(provider, name, pc, semaphore, arguments, Map.of());
+        }
+
+        /** A pointer-sized global of {@link #SCRIPT_GLOBALS} as bpftrace can read it at this site, or empty. */
+        public Optional<ProbeArgument> global(String name) {
+            return ProbeArgument.parse("8@" + name + "(%rip)", pc, symbols);
         }
 
         /** Argument {@code i} as bpftrace can read it (globals resolved), empty when it cannot. */
@@ -76,26 +89,7 @@ public final class StapsdtNotes {
         }
         long strtabOffset = elf.getLong((int) (shoff + (long) shstrndx * shentsize + 0x18));
 
-        Map<String, Long> symbolTable = new HashMap<>();
-        for (int i = 0; i < shnum; i++) { // .dynsym (kept by distribution builds) and .symtab (when not stripped)
-            int sh = (int) (shoff + (long) i * shentsize);
-            int type = elf.getInt(sh + 4);
-            if (type == SHT_SYMTAB || type == SHT_DYNSYM) {
-                long offset = elf.getLong(sh + 0x18);
-                long size = elf.getLong(sh + 0x20);
-                long entsize = Math.max(24, elf.getLong(sh + 0x38));
-                int link = elf.getInt(sh + 0x28);
-                long names = elf.getLong((int) (shoff + (long) link * shentsize + 0x18));
-                for (long e = offset; e + 24 <= offset + size; e += entsize) {
-                    int kind = elf.get((int) e + 4) & 0xF;
-                    long value = elf.getLong((int) e + 8);
-                    if (kind == STT_OBJECT && value != 0) {
-                        symbolTable.put(cString(elf, (int) (names + Integer.toUnsignedLong(elf.getInt((int) e)))),
-                                value);
-                    }
-                }
-            }
-        }
+        Map<String, Long> symbolTable = symbols(elf, shoff, shentsize, shnum, STT_OBJECT);
 
         long notesOffset = -1;
         long notesSize = 0;
@@ -134,6 +128,11 @@ public final class StapsdtNotes {
                 }
                 List<String> arguments = args.isBlank() ? List.of() : List.of(args.trim().split("\\s+"));
                 Map<String, Long> used = new HashMap<>();
+                for (String global : SCRIPT_GLOBALS) {
+                    if (symbolTable.containsKey(global)) {
+                        used.put(global, symbolTable.get(global));
+                    }
+                }
                 for (String a : arguments) {
                     Matcher g = RIP_SYMBOL.matcher(a);
                     if (g.find() && symbolTable.containsKey(g.group(1))) {
@@ -145,6 +144,49 @@ public final class StapsdtNotes {
             pos = descPos + align4(descsz);
         }
         return notes;
+    }
+
+    /**
+     * Which of these functions the binary's symbol tables name (.dynsym, kept by distribution builds, and
+     * .symtab when not stripped): where bpftrace can attach uprobes.
+     */
+    public static Set<String> functions(Path binary, Set<String> wanted) throws IOException {
+        ByteBuffer elf;
+        try (FileChannel ch = FileChannel.open(binary, StandardOpenOption.READ)) {
+            elf = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()).order(ByteOrder.LITTLE_ENDIAN);
+        }
+        if (elf.limit() < 64 || elf.getInt(0) != 0x464c457f || elf.get(4) != 2 || elf.get(5) != 1
+                || elf.getLong(0x28) <= 0) {
+            return Set.of();
+        }
+        Set<String> found = new HashSet<>(symbols(elf, elf.getLong(0x28), Short.toUnsignedInt(elf.getShort(0x3A)),
+                Short.toUnsignedInt(elf.getShort(0x3C)), STT_FUNC).keySet());
+        found.retainAll(wanted);
+        return found;
+    }
+
+    /** Name -> link-time address of the defined symbols of one type (object or function). */
+    private static Map<String, Long> symbols(ByteBuffer elf, long shoff, int shentsize, int shnum, int wantedType) {
+        Map<String, Long> table = new HashMap<>();
+        for (int i = 0; i < shnum; i++) {
+            int sh = (int) (shoff + (long) i * shentsize);
+            int type = elf.getInt(sh + 4);
+            if (type == SHT_SYMTAB || type == SHT_DYNSYM) {
+                long offset = elf.getLong(sh + 0x18);
+                long size = elf.getLong(sh + 0x20);
+                long entsize = Math.max(24, elf.getLong(sh + 0x38));
+                int link = elf.getInt(sh + 0x28);
+                long names = elf.getLong((int) (shoff + (long) link * shentsize + 0x18));
+                for (long e = offset; e + 24 <= offset + size; e += entsize) {
+                    int kind = elf.get((int) e + 4) & 0xF;
+                    long value = elf.getLong((int) e + 8);
+                    if (kind == wantedType && value != 0) {
+                        table.put(cString(elf, (int) (names + Integer.toUnsignedLong(elf.getInt((int) e)))), value);
+                    }
+                }
+            }
+        }
+        return table;
     }
 
     private static int align4(int n) {

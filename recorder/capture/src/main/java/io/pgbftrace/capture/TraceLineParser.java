@@ -1,5 +1,8 @@
 package io.pgbftrace.capture;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 import io.pgbftrace.session.Event;
 import io.pgbftrace.session.EventKind;
 
@@ -121,7 +124,7 @@ public final class TraceLineParser {
 
     /** Whether a line is the start of a record: a known type letter, a space and a timestamp. */
     private static boolean startsRecord(String line) {
-        if (line.length() < 3 || line.charAt(1) != ' ' || "ARTKWCcQ".indexOf(line.charAt(0)) < 0) {
+        if (line.length() < 3 || line.charAt(1) != ' ' || "ARTKWCcQqXYLl".indexOf(line.charAt(0)) < 0) {
             return false;
         }
         int space = line.indexOf(' ', 2);
@@ -175,10 +178,27 @@ public final class TraceLineParser {
                 return Event.marker(type == 'C' ? EventKind.CHECKPOINT_START : EventKind.CHECKPOINT_DONE,
                         time(fields(f, 4)), pid(f), Long.parseLong(f[3]));
             }
+            case 'q' -> {
+                return Event.marker(EventKind.QUERY_DONE, time(fields(f, 3)), pid(f), 0);
+            }
+            case 'X', 'Y' -> {
+                return Event.marker(type == 'X' ? EventKind.REWRITE_START : EventKind.REWRITE_SWAP,
+                        time(fields(f, 4)), pid(f), Long.parseLong(f[3]));
+            }
+            case 'L' -> {
+                Matcher m = LEADER.matcher(line);
+                return Event.marker(EventKind.WORKER_START, time(f), pid(f), m.find() ? Long.parseLong(m.group(1)) : 0);
+            }
+            case 'l' -> {
+                return Event.marker(EventKind.WORKER_DONE, time(fields(f, 3)), pid(f), 0);
+            }
             default -> sink.bad(lineNumber, 1, line, "unknown line type '" + type + "'");
         }
         return null;
     }
+
+    /** A parallel worker's title names its leader: "postgres: parallel worker for PID 123". */
+    private static final Pattern LEADER = Pattern.compile(" parallel worker for PID (\\d+)");
 
     private Event parseQuery(long at, String line) {
         String body = line.substring(0, line.length() - 1); // drop the record-end mark

@@ -5,6 +5,8 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -34,8 +36,31 @@ class BpftraceScriptTest {
     }
 
     @Test
+    void statementEndsRewritesAndWorkersAreTracedWhereTheBinaryAllows() {
+        List<StapsdtNotes.Note> n = new ArrayList<>(pg15(0x440ae7));
+        Map<String, Long> globals = Map.of("debug_query_string", 0x89c718L);
+        for (String probe : List.of("query__done", "query__parse__start", "transaction__abort",
+                "query__execute__done")) {
+            n.add(note(probe, 0x472400 + probe.length(), "8@%rbx"));
+        }
+        n.add(new StapsdtNotes.Note("postgresql", "query__execute__start", 0x480e88, 0, List.of(), globals));
+        n.add(new StapsdtNotes.Note("postgresql", "query__execute__start", 0x48111b, 0, List.of(), globals));
+        String bare = BpftraceScript.generate(BIN, 1, n, Set.of(), false).text();
+        assertTrue(bare.contains("printf(\"q %llu %d\\n\", nsecs, pid);"), bare);
+        assertFalse(bare.contains("uprobe:"), "no uprobes where the binary names no functions: " + bare);
+        // a prepared statement's text is read from debug_query_string, relative to each site's address
+        assertTrue(bare.contains("if ((reg(\"ip\") & 0xfff) == 0xe88) { $text = *(uint64*)(reg(\"ip\") + "
+                + (0x89c718L - 0x480e88L) + "); }"), bare);
+        String full = BpftraceScript.generate(BIN, 1, n, BpftraceScript.UPROBE_FUNCTIONS, false).text();
+        for (String f : List.of("uprobe:" + BIN + ":make_new_heap", "uprobe:" + BIN + ":finish_heap_swap",
+                "uprobe:" + BIN + ":InstrStartParallelQuery", "uprobe:" + BIN + ":InstrEndParallelQuery")) {
+            assertTrue(full.contains(f), f + " in " + full);
+        }
+    }
+
+    @Test
     void readsTheOutcomeAtEachSiteFromTheNotes() {
-        BpftraceScript.Script s = BpftraceScript.generate(BIN, 4242, pg15(0x440ae7), false);
+        BpftraceScript.Script s = BpftraceScript.generate(BIN, 4242, pg15(0x440ae7), java.util.Set.of(), false);
         assertEquals(BpftraceScript.METHOD_ARGUMENTS, s.outcomeMethod());
         assertNull(s.fallbackWhy());
         assertTrue(s.text().contains("if ($site == 0x7b4) { $ext = 0; $found = 1; }"), s.text());
@@ -48,7 +73,7 @@ class BpftraceScriptTest {
 
     @Test
     void sitesThatCannotBeToldApartFallBackToPairing() {
-        BpftraceScript.Script s = BpftraceScript.generate(BIN, 1, pg15(0x5557b4), false);
+        BpftraceScript.Script s = BpftraceScript.generate(BIN, 1, pg15(0x5557b4), java.util.Set.of(), false);
         assertEquals(BpftraceScript.METHOD_PAIRING, s.outcomeMethod());
         assertEquals("two buffer__read__done sites share the low 12 address bits 0x7b4", s.fallbackWhy());
         assertTrue(s.text().contains("@ext[tid] = arg1 == 0xffffffff;"), s.text());
@@ -57,14 +82,14 @@ class BpftraceScriptTest {
 
     @Test
     void pairingCanBeAskedFor() {
-        assertEquals(BpftraceScript.METHOD_PAIRING, BpftraceScript.generate(BIN, 1, pg15(0x440ae7), true)
+        assertEquals(BpftraceScript.METHOD_PAIRING, BpftraceScript.generate(BIN, 1, pg15(0x440ae7), java.util.Set.of(), true)
                 .outcomeMethod());
     }
 
     @Test
     void aBinaryWithoutTheProbesIsRefusedWithTheReason() {
         PgbftraceException e = assertThrows(PgbftraceException.class,
-                () -> BpftraceScript.generate(BIN, 1, List.of(note("query__start", 1, "8@%rbx")), false));
+                () -> BpftraceScript.generate(BIN, 1, List.of(note("query__start", 1, "8@%rbx")), java.util.Set.of(), false));
         assertEquals(BIN + " has no USDT probe postgresql:buffer__read__done; PostgreSQL must be built with"
                 + " --enable-dtrace", e.getMessage());
     }

@@ -75,6 +75,15 @@ class TraceLineParserTest {
     }
 
     @Test
+    void statementEndsAndRewritesAreMarkers() {
+        feed("Q 5 42 vacuum full t\u001e", "X 6 42 16384", "Y 9 42 16384", "q 10 42", "q 11 42 7");
+        assertEquals(List.of(Event.query(5, 42, "vacuum full t"), Event.marker(EventKind.REWRITE_START, 6, 42, 16384),
+                Event.marker(EventKind.REWRITE_SWAP, 9, 42, 16384), Event.marker(EventKind.QUERY_DONE, 10, 42, 0)),
+                events);
+        assertEquals(List.of("bad 5 malformed q line"), other);
+    }
+
+    @Test
     void queryTextMaySpanLinesAndHoldAnything() {
         feed("Q 5 42 select 1 as \"a", "b\", '\\xde'\u001e", "Q 6 42 \u001e");
         assertEquals(List.of(Event.query(5, 42, "select 1 as \"a\nb\", '\\xde'"), Event.query(6, 42, "")), events);
@@ -82,11 +91,11 @@ class TraceLineParserTest {
 
     @Test
     void badLinesAreCountedWithTheirNumbersAndParsingGoesOn() {
-        feed("A 1 2 3", "hello", "X 1 2", "A 1 2 5 1663 16384 0 0 -1 7", "A 9 2 5 1663 16384 0 0 -1 0",
+        feed("A 1 2 3", "hello", "Z 1 2", "A 1 2 5 1663 16384 0 0 -1 7", "A 9 2 5 1663 16384 0 0 -1 0",
                 "Q 1 2 never ends");
         assertEquals(1, events.size());
         assertEquals(List.of("bad 1 malformed A line", "bad 2 not a pgbftrace capture line",
-                "bad 3 unknown line type 'X'", "bad 4 unknown access outcome 7",
+                "bad 3 unknown line type 'Z'", "bad 4 unknown access outcome 7",
                 "bad 6 query text without its end mark"), other);
     }
 

@@ -70,7 +70,11 @@ public final class BatchCodec {
         int prevPid = Integer.MIN_VALUE;
         int prevKey = -1;
         for (Event e : sorted) {
-            int head = e.kind().code();
+            int code = e.kind().code();
+            int head = code & SessionFormat.HEAD_KIND_MASK;
+            if (code >= EventKind.EXTENDED) {
+                head |= SessionFormat.HEAD_EXTENDED_KIND;
+            }
             int key = e.kind().hasRelation() ? keyIndex.get(Key.of(e)) : -1;
             if (e.pid() == prevPid) {
                 head |= SessionFormat.HEAD_SAME_PID;
@@ -97,7 +101,8 @@ public final class BatchCodec {
                 prevKey = key;
             }
             switch (e.kind()) {
-                case READ, CHECKPOINT_START, CHECKPOINT_DONE -> VarInts.writeUnsigned(out, e.value());
+                case READ, CHECKPOINT_START, CHECKPOINT_DONE, REWRITE_START, REWRITE_SWAP, WORKER_START ->
+                        VarInts.writeUnsigned(out, e.value());
                 case QUERY -> {
                     byte[] text = queryBytes(e.text());
                     VarInts.writeUnsigned(out, text.length);
@@ -194,7 +199,11 @@ public final class BatchCodec {
         int key = -1;
         for (int i = 0; i < count; i++) {
             int head = in.readByte();
-            EventKind kind = EventKind.ofCode(head & SessionFormat.HEAD_KIND_MASK);
+            EventKind kind = EventKind.ofCode((head & SessionFormat.HEAD_KIND_MASK)
+                    + ((head & SessionFormat.HEAD_EXTENDED_KIND) != 0 ? EventKind.EXTENDED : 0));
+            if (kind == null || (head & 0x80) != 0) {
+                throw new PgbftraceException("unknown event head 0x" + Integer.toHexString(head) + " in batch");
+            }
             time += in.readUnsigned();
             if ((head & SessionFormat.HEAD_SAME_PID) == 0) {
                 pid = (int) in.readUnsigned();
@@ -219,7 +228,8 @@ public final class BatchCodec {
             long value = 0;
             String text = null;
             switch (kind) {
-                case READ, CHECKPOINT_START, CHECKPOINT_DONE -> value = in.readUnsigned();
+                case READ, CHECKPOINT_START, CHECKPOINT_DONE, REWRITE_START, REWRITE_SWAP, WORKER_START ->
+                        value = in.readUnsigned();
                 case QUERY -> text = new String(in.readBytes((int) in.readUnsigned()), StandardCharsets.UTF_8);
                 default -> {
                 }

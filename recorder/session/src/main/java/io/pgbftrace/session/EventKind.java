@@ -20,9 +20,34 @@ public enum EventKind {
     /** A checkpoint started; value = its flags. */
     CHECKPOINT_START(6, false),
     /** A checkpoint finished; value = buffers it wrote. */
-    CHECKPOINT_DONE(7, false);
+    CHECKPOINT_DONE(7, false),
+    /**
+     * Since 2.0: the statement its backend was running ended ({@code query__done}, or the end of an Execute
+     * message of the extended protocol). Every access of the backend since its last QUERY belongs to it.
+     */
+    QUERY_DONE(8, false),
+    /**
+     * Since 2.0: a backend started rewriting a relation into a new file set ({@code make_new_heap}: VACUUM FULL,
+     * CLUSTER, ALTER TABLE that rewrites, REFRESH MATERIALIZED VIEW); value = the rewritten relation's oid.
+     */
+    REWRITE_START(9, false),
+    /**
+     * Since 2.0: the rewrite of that backend swapped its new files in ({@code finish_heap_swap}); value = the
+     * relation's oid. Until then PostgreSQL counts the accesses to the new files for a transient relation.
+     */
+    REWRITE_SWAP(10, false),
+    /**
+     * Since 2.0: a parallel worker starts its share of a statement, after its executor startup
+     * ({@code InstrStartParallelQuery}); value = the pid of the leader, the backend whose statement it is. Its
+     * accesses until WORKER_DONE belong to that statement, as EXPLAIN and pg_stat_statements count them.
+     */
+    WORKER_START(11, false),
+    /** Since 2.0: the parallel worker finished its share ({@code InstrEndParallelQuery}). */
+    WORKER_DONE(12, false);
 
-    private static final EventKind[] BY_CODE = new EventKind[8];
+    /** Kinds whose code does not fit the head byte's 3 bits: the head's extended-kind flag adds 8. */
+    public static final int EXTENDED = 8;
+    private static final EventKind[] BY_CODE = new EventKind[16];
 
     static {
         for (EventKind k : values()) {
@@ -38,7 +63,7 @@ public enum EventKind {
         this.hasRelation = hasRelation;
     }
 
-    /** The 3-bit code stored in the format. */
+    /** The code stored in the format: 0-7 in the head byte's kind bits, 8-15 with its extended-kind flag. */
     public int code() {
         return code;
     }
@@ -48,12 +73,26 @@ public enum EventKind {
         return hasRelation;
     }
 
+    /**
+     * Whether views list its count even when it is 0: the buffer events and the markers every session could have;
+     * statement ends, rewrites and workers' shares (format 2.0) are listed only when the session has them.
+     */
+    public boolean alwaysCounted() {
+        return code < EXTENDED;
+    }
+
+    /** Whether timelines mark it: a statement's start, a checkpoint's start or end. */
+    public boolean isMarker() {
+        return this == QUERY || this == CHECKPOINT_START || this == CHECKPOINT_DONE;
+    }
+
     /** Whether this is one of the outcomes of a buffer access. */
     public boolean isAccess() {
         return this == HIT || this == MISS || this == EXTEND;
     }
 
+    /** The kind of a code, or null when this version of the format has none. */
     public static EventKind ofCode(int code) {
-        return BY_CODE[code & 7];
+        return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
     }
 }

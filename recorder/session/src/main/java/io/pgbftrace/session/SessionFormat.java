@@ -7,8 +7,8 @@ package io.pgbftrace.session;
 public final class SessionFormat {
     /** Value of the {@code format} field in session.json; marks a folder as a session. */
     public static final String FORMAT_NAME = "pgbftrace-session";
-    public static final int MAJOR = 1;
-    public static final int MINOR = 2;
+    public static final int MAJOR = 2;
+    public static final int MINOR = 0;
     public static final String METADATA_FILE = "session.json";
     public static final String QUEUE_DIR = "events";
     public static final String SCRIPT_FILE = "capture.bt";
@@ -26,6 +26,8 @@ public final class SessionFormat {
     public static final int HEAD_SAME_PID = 0x08;
     public static final int HEAD_SAME_KEY = 0x10;
     public static final int HEAD_NEXT_BLOCK = 0x20;
+    /** Since 2.0: the kind code is the kind bits + {@link EventKind#EXTENDED}. */
+    public static final int HEAD_EXTENDED_KIND = 0x40;
 
     /** Events per batch before the writer closes it (also closed by time, see {@link SessionWriter}). */
     public static final int MAX_BATCH_EVENTS = 8192;

@@ -88,7 +88,7 @@ public final class SessionReader implements AutoCloseable {
         int major = majorOf(m.formatVersion);
         if (major < 0 || major > SessionFormat.MAJOR) {
             throw new PgbftraceException("unsupported session format " + m.formatVersion + " in " + dir
-                    + ": this pgbftrace reads " + SessionFormat.MAJOR + ".x; use a newer pgbftrace");
+                    + ": this pgbftrace reads " + SessionFormat.MAJOR + ".x and older; use a newer pgbftrace");
         }
         return m;
     }

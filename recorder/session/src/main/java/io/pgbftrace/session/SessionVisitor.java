@@ -9,7 +9,7 @@ public interface SessionVisitor {
     /** One event; within a batch in time order. */
     void event(Event event);
 
-    /** What kind of server process a pid is; arrives within a tick of the first event that names the pid. */
+    /** What kind of server process a pid is; arrives before the first event that names the pid (format 2.0). */
     default void process(ServerProcess process) {
     }
 

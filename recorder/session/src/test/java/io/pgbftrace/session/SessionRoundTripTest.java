@@ -34,7 +34,9 @@ class SessionRoundTripTest {
                 case READ -> Event.read(t, pid, 5, 1663, rel, 0, block, false, rnd.nextInt(1_000_000));
                 case WRITE -> Event.write(t, pid, 0, 1664, 1262, 0, block);
                 case QUERY -> Event.query(t, pid, "select 'é\n' || " + i);
-                case CHECKPOINT_START, CHECKPOINT_DONE -> Event.marker(kind, t, pid, rnd.nextInt(100));
+                case CHECKPOINT_START, CHECKPOINT_DONE, REWRITE_START, REWRITE_SWAP, WORKER_START ->
+                        Event.marker(kind, t, pid, rnd.nextInt(100_000));
+                case QUERY_DONE, WORKER_DONE -> Event.marker(kind, t, pid, 0);
             });
         }
         return out;

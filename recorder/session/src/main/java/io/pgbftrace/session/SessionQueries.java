@@ -39,7 +39,7 @@ public final class SessionQueries {
     private final List<Statements.Execution> topExecutions;
     private final Statements.Figures outside;
     private final Catalog catalog;
-    private final double startNs;
+    private final long startNs;
     private final Optional<String> damage;
 
     private SessionQueries(Path dir, By by, Pass pass, List<Statements.Statement> statements,
@@ -53,7 +53,7 @@ public final class SessionQueries {
         this.topExecutions = executions;
         this.outside = pass.statements.outside();
         this.catalog = pass.catalog;
-        this.startNs = pass.startNs;
+        this.startNs = pass.startNs >= 0 ? pass.startNs : pass.firstEventNs;
         this.damage = damage;
     }
 
@@ -64,7 +64,7 @@ public final class SessionQueries {
         try (SessionReader r = SessionReader.open(dir)) {
             Pass pass = new Pass(BackendFilter.of(r.metadata(), includeRecorder), by == By.EXECUTION ? top : -1);
             SessionMetadata m = r.metadata();
-            pass.startNs = m.startMonotonicNs != null ? m.startMonotonicNs : -1;
+            pass.startNs = m.startMonotonicNs != null ? m.startMonotonicNs : -1; // imports: the first event
             r.read(pass);
             pass.statements.finish();
             List<Statements.Statement> statements = new ArrayList<>(pass.byText.values());
@@ -89,7 +89,8 @@ public final class SessionQueries {
         private final int keep;
         private final Statements statements = new Statements(this::ended);
         private long executions;
-        private double startNs;
+        private long startNs;
+        private long firstEventNs = Long.MAX_VALUE;
 
         /** @param keep executions to keep: -1 none, 0 all, else the top N */
         Pass(BackendFilter filter, int keep) {
@@ -106,9 +107,6 @@ public final class SessionQueries {
                     kept.poll();
                 }
             }
-            if (startNs < 0) {
-                startNs = x.startNs();
-            }
         }
 
         @Override
@@ -119,6 +117,7 @@ public final class SessionQueries {
         @Override
         public void event(Event e) {
             if (!filter.hides(e.pid())) {
+                firstEventNs = Math.min(firstEventNs, e.timeNs());
                 statements.event(e);
             }
         }
@@ -145,20 +144,27 @@ public final class SessionQueries {
      */
     public record StatementRow(String text, long calls, double totalMs, double meanMs, Figures buffers,
                                List<String> relations, List<String> systemRelations) {
+        StatementRow(String text, long calls, double totalMs, double meanMs, Figures buffers, Names names) {
+            this(text, calls, totalMs, meanMs, buffers, names.user(), names.system());
+        }
     }
 
     /** One execution: backend, start in seconds from the session start, duration in ms, text as run. */
     public record ExecutionRow(int pid, double startSeconds, double durationMs, boolean ended, String text,
                                Figures buffers, List<String> relations, List<String> systemRelations) {
+        ExecutionRow(int pid, double startSeconds, double durationMs, boolean ended, String text, Figures buffers,
+                     Names names) {
+            this(pid, startSeconds, durationMs, ended, text, buffers, names.user(), names.system());
+        }
     }
 
     public Json json() {
         List<StatementRow> s = by == By.STATEMENT ? statements.stream().map(x -> new StatementRow(x.text(),
                 x.calls(), x.totalNs() / 1e6, x.totalNs() / 1e6 / x.calls(), Figures.of(x),
-                names(x.files(), Long.MAX_VALUE, false), names(x.files(), Long.MAX_VALUE, true))).toList() : null;
+                names(x.files(), Long.MAX_VALUE))).toList() : null;
         List<ExecutionRow> e = by == By.EXECUTION ? topExecutions.stream().map(x -> new ExecutionRow(x.pid(),
                 seconds(x.startNs()), x.durationNs() / 1e6, x.endNs() >= 0, x.text(), Figures.of(x),
-                names(x.files(), x.startNs(), false), names(x.files(), x.startNs(), true))).toList() : null;
+                names(x.files(), x.startNs()))).toList() : null;
         return new Json(JSON_VERSION, dir.toString(), by.name().toLowerCase(java.util.Locale.ROOT), endsMarked,
                 executions, statementCount, s, e, Figures.of(outside));
     }
@@ -171,17 +177,19 @@ public final class SessionQueries {
         }
     }
 
-    /**
-     * Schema-qualified names of the relations these files belonged to, in the order first touched: the user
-     * relations (and files no record names), or the system catalogs and TOAST relations.
-     */
-    private List<String> names(Set<FileKey> files, long atNs, boolean system) {
-        List<String> out = new ArrayList<>();
+    /** Relations touched: user relations (and files no record names), and system catalogs and TOAST apart. */
+    record Names(List<String> user, List<String> system) {
+    }
+
+    /** Schema-qualified names of the relations these files belonged to, in the order first touched. */
+    private Names names(Set<FileKey> files, long atNs) {
+        Names out = new Names(new ArrayList<>(), new ArrayList<>());
         for (FileKey k : files) {
             Relation r = catalog.resolve(k, atNs);
+            List<String> list = r != null && r.system() ? out.system() : out.user();
             String name = r == null ? "relfilenode " + k : r.qualifiedName();
-            if ((r != null && r.system()) == system && !out.contains(name)) {
-                out.add(name);
+            if (!list.contains(name)) {
+                list.add(name);
             }
         }
         return out;

@@ -379,15 +379,13 @@ public final class Statements {
 
     /** Hands every execution still held to the sink (in start order); shares no execution took count outside. */
     public void finish() {
-        running.values().stream().sorted(java.util.Comparator.comparingLong(Execution::startNs)).toList()
-                .forEach(x -> {
-                    running.remove(x.pid());
-                    ended.addLast(x);
-                });
+        running.values().stream().sorted(java.util.Comparator.comparingLong(Execution::startNs))
+                .forEach(ended::addLast);
+        running.clear();
         while (!ended.isEmpty()) {
             handOn(ended.pollFirst());
         }
-        shares.values().forEach(finishedShares::add);
+        shares.values().forEach(outside::add);
         shares.clear();
         finishedShares.forEach(outside::add);
         finishedShares.clear();

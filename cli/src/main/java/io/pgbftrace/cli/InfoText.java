@@ -6,6 +6,7 @@ import io.pgbftrace.session.EventKind;
 import io.pgbftrace.session.ServerProcess;
 import io.pgbftrace.session.Relation;
 import io.pgbftrace.session.RelationStats;
+import io.pgbftrace.session.Rewrites;
 import io.pgbftrace.session.SessionInfo;
 import io.pgbftrace.session.SessionMetadata;
 import io.pgbftrace.session.SessionSummary;
@@ -84,11 +85,11 @@ final class InfoText {
                     r == null ? "db " + s.unresolvedKey().db() : r.database() == null ? "(shared)" : safe(r.database()),
                     r == null ? "?" : safe(r.schema()),
                     r == null ? "relfilenode " + Integer.toUnsignedString(s.unresolvedKey().relfilenode())
-                            : safe(r.name()),
-                    r == null ? "unknown" : r.kind(),
+                            : s.rewrite() == null ? safe(r.name()) : safe(Rewrites.describe(s.rewrite(), r.name())),
+                    r == null ? "unknown" : s.rewrite() == null ? r.kind() : r.kind() + ", transient",
                     num(s.accesses()), num(s.hits()), num(s.misses()), num(s.extendsCount()), num(s.kernelReads()),
                     num(s.writes()), num(s.distinctBlocks()),
-                    r == null || r.sizeBlocks() == null ? "-" : num(r.sizeBlocks())});
+                    r == null || s.rewrite() != null || r.sizeBlocks() == null ? "-" : num(r.sizeBlocks())});
         }
         if (rows.isEmpty()) {
             b.append(summary.relations().isEmpty() ? "no relation was accessed in this session\n"

@@ -31,6 +31,11 @@ final class TestCluster implements AutoCloseable {
         return cluster.settings(database).connect(properties);
     }
 
+    /** A folder the server owns (for a tablespace's directory or COPY files). */
+    java.nio.file.Path scratch() {
+        return cluster.scratch();
+    }
+
     List<String> connectionArgs(String database) {
         return cluster.connectionArgs(database);
     }

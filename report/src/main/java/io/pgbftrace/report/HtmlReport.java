@@ -7,6 +7,7 @@ import io.pgbftrace.session.Marker;
 import io.pgbftrace.session.SessionStatus;
 import io.pgbftrace.session.OutputFile;
 import io.pgbftrace.session.Relation;
+import io.pgbftrace.session.Rewrites;
 import io.pgbftrace.session.Statements;
 import io.pgbftrace.session.ServerProcess;
 import io.pgbftrace.session.SessionMetadata;
@@ -252,7 +253,9 @@ public final class HtmlReport {
         Map<io.pgbftrace.session.FileKey, RelationData> owners = new java.util.HashMap<>();
         for (RelationData d : relations) {
             for (io.pgbftrace.session.FileKey k : d.files) {
-                owners.put(k, d);
+                if (d.stats.rewrite() == null || !owners.containsKey(k)) {
+                    owners.put(k, d); // a rewrite's new file is listed under the relation it became
+                }
             }
         }
         List<ReportModel.Query> out = new ArrayList<>();
@@ -365,10 +368,15 @@ public final class HtmlReport {
             long bytes = heat.length() + (io == null ? 0 : io.length()) + strip.length()
                     + (latency == null ? 0 : latency.length()) + legend.length();
             if (bytes <= share) {
+                boolean transientRel = d.stats.rewrite() != null && r != null;
                 return new ReportModel.Section(anchor(d), d.stats.displayName(), r == null ? null : r.database(),
-                        r == null ? "unknown" : r.kind(), r == null ? null : r.parentName(),
+                        r == null ? "unknown" : transientRel ? "transient " + r.kind() : r.kind(),
+                        r == null || transientRel ? null : r.parentName(),
                         size == 0 ? "unknown size" : fmt(size) + " blocks",
-                        String.format(Locale.ROOT, "%,d accesses: %,d hits, %,d misses, %,d extends; %,d kernel"
+                        (transientRel ? "The rewrite's new files, filled through a transient relation until the"
+                                + " swap handed them to " + r.qualifiedName() + " (PostgreSQL counts these accesses"
+                                + " on the transient, which is then dropped). " : "")
+                        + String.format(Locale.ROOT, "%,d accesses: %,d hits, %,d misses, %,d extends; %,d kernel"
                                         + " reads; %,d writes; %,d distinct blocks", d.stats.accesses(),
                                 d.stats.hits(), d.stats.misses(), d.stats.extendsCount(), d.stats.kernelReads(),
                                 d.stats.writes(), d.stats.distinctBlocks()),
@@ -386,15 +394,22 @@ public final class HtmlReport {
         List<RelationData> placed = new ArrayList<>();
         for (RelationData table : list) {
             Relation r = table.relation();
-            if (r.kind().equals("index")) {
+            if (r.kind().equals("index") || table.stats.rewrite() != null) {
                 continue;
             }
             ordered.add(table);
             placed.add(table);
+            for (RelationData copy : list) { // its rewrites' transient relations, then its indexes
+                Relation cr = copy.relation();
+                if (copy.stats.rewrite() != null && cr.db() == r.db() && cr.oid() == r.oid()) {
+                    ordered.add(copy);
+                    placed.add(copy);
+                }
+            }
             for (RelationData idx : list) {
                 Relation ir = idx.relation();
-                if (ir.kind().equals("index") && ir.db() == r.db() && ir.parentOid() != null
-                        && ir.parentOid() == r.oid()) {
+                if (ir.kind().equals("index") && idx.stats.rewrite() == null && ir.db() == r.db()
+                        && ir.parentOid() != null && ir.parentOid() == r.oid()) {
                     ordered.add(idx);
                     placed.add(idx);
                 }
@@ -417,9 +432,11 @@ public final class HtmlReport {
             Double seq = d.sequentialShare();
             out.add(new ReportModel.Row(d.stats.displayName(), r == null ? "db " + d.stats.unresolvedKey().db()
                     : r.database() == null ? "shared" : r.database(),
-                    indent && r != null && r.kind().equals("index") && r.parentOid() != null,
-                    r == null ? "unknown" : r.kind(), r == null || r.parentName() == null ? "" : r.parentName(),
-                    r == null || r.sizeBlocks() == null ? "-" : fmt(r.sizeBlocks()), fmt(acc),
+                    indent && r != null && (r.kind().equals("index") && r.parentOid() != null
+                            || d.stats.rewrite() != null),
+                    r == null ? "unknown" : d.stats.rewrite() != null ? "transient " + r.kind() : r.kind(), r == null || r.parentName() == null ? "" : r.parentName(),
+                    r == null || r.sizeBlocks() == null || d.stats.rewrite() != null ? "-" : fmt(r.sizeBlocks()),
+                    fmt(acc),
                     fmt(d.stats.misses()), acc == 0 ? "-" : pct((double) d.stats.hits() / acc),
                     fmt(d.stats.writes()), fmt(d.stats.distinctBlocks()),
                     total == 0 ? "-" : pct((double) acc / total), seq == null ? "-" : pct(seq),
@@ -430,8 +447,12 @@ public final class HtmlReport {
 
     private static String anchor(RelationData d) {
         Relation r = d.relation();
-        return r == null ? "file-" + d.stats.unresolvedKey().toString().replace('/', '-')
-                : "rel-" + r.db() + "-" + r.oid();
+        if (r == null) {
+            return "file-" + d.stats.unresolvedKey().toString().replace('/', '-');
+        }
+        Rewrites.Span w = d.stats.rewrite();
+        return w == null ? "rel-" + r.db() + "-" + r.oid()
+                : "rewrite-" + r.db() + "-" + r.oid() + "-" + w.pid() + "-" + w.startNs();
     }
 
     static String fmt(long n) {

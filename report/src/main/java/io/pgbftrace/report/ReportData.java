@@ -9,6 +9,8 @@ import io.pgbftrace.session.Marker;
 import io.pgbftrace.session.Event;
 import io.pgbftrace.session.EventKind;
 import io.pgbftrace.session.FileKey;
+import io.pgbftrace.session.FileParts;
+import io.pgbftrace.session.Rewrites;
 import io.pgbftrace.session.Relation;
 import io.pgbftrace.session.SessionMetadata;
 import io.pgbftrace.session.SessionReader;
@@ -47,7 +49,9 @@ final class ReportData implements SessionVisitor {
     final WritesByProcess writers = new WritesByProcess();
     final ReportOptions options;
     final Catalog catalog = new Catalog();
-    final Map<FileKey, RelationData> byFile = new HashMap<>();
+    final Rewrites rewrites = new Rewrites();
+    /** Per file (and per rewrite that filled it), resolved into relations after the pass. */
+    final FileParts<RelationData> files;
     /** timeline[bin] = {accesses, kernel reads, writes} */
     final long[][] timeline = new long[TIMELINE_BINS][3];
     final List<Marker> markers = new ArrayList<>();
@@ -93,6 +97,8 @@ final class ReportData implements SessionVisitor {
         long end = options.toSeconds() == null ? sessionEnd : sessionStart + (long) (options.toSeconds() * 1e9);
         this.endNs = Math.max(end, startNs + 1);
         this.axis = TimeAxis.of(sessionStart, active, startNs, endNs);
+        this.files = new FileParts<>(rewrites, k -> new RelationData(null, k, options.bins(), options.blockRows()),
+                d -> d.firstTimeNs);
         for (EventKind k : EventKind.values()) {
             if (k.alwaysCounted()) {
                 counts.put(k, 0L);
@@ -127,6 +133,7 @@ final class ReportData implements SessionVisitor {
             hidden++;
             return;
         }
+        rewrites.event(e); // before the window: a rewrite may begin before it
         if (e.timeNs() < startNs || e.timeNs() > endNs) {
             outsideWindow++;
             return;
@@ -147,11 +154,9 @@ final class ReportData implements SessionVisitor {
             checkpoints.write(e.pid());
             writers.write(e.pid());
         }
-        FileKey key = e.fileKey();
-        RelationData d = byFile.computeIfAbsent(key,
-                k -> new RelationData(null, k, options.bins(), options.blockRows()));
+        RelationData d = files.of(e);
         if (e.kind().isAccess()) {
-            Long last = lastBlock.put(new SeqKey(e.pid(), key, e.fork()), e.block());
+            Long last = lastBlock.put(new SeqKey(e.pid(), e.fileKey(), e.fork()), e.block());
             if (last != null) {
                 d.transitions++;
                 if (e.block() == last + 1) {
@@ -209,16 +214,18 @@ final class ReportData implements SessionVisitor {
         recorderAlive = reader.recorderAlive();
     }
 
-    /** Files merged into relations: by (db, oid) when the catalog names them, else one entry per file. */
+    /**
+     * Files merged into relations: by (db, oid) when the catalog names them, else one entry per file; what a
+     * rewrite filled before its swap is its transient relation's entry.
+     */
     List<RelationData> relations() {
         Map<Object, RelationData> out = new LinkedHashMap<>();
-        byFile.forEach((key, data) -> {
-            Relation r = catalog.resolve(key, data.firstTimeNs);
-            Object id = catalog.identity(key, data.firstTimeNs);
+        files.group(catalog, (id, r, rewrite, key, data) -> {
             RelationData target = out.computeIfAbsent(id, k -> new RelationData(r, key, options.bins(),
                     options.blockRows()));
+            target.stats.rewrite(rewrite);
             target.merge(data);
-            if (r != null) {
+            if (r != null && rewrite == null) {
                 target.stats.seen(r);
             }
         });

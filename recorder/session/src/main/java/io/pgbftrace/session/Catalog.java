@@ -14,8 +14,10 @@ public final class Catalog {
     private final Map<FileKey, List<Relation>> byKey = new HashMap<>();
     /** Imports without database and tablespace (the original pgbftrace format) match on relfilenode alone. */
     private final Map<Integer, List<Relation>> byNode = new HashMap<>();
+    private final Map<RelationId, List<Relation>> byRelation = new HashMap<>();
 
     public void add(Relation r) {
+        byRelation.computeIfAbsent(RelationId.of(r), k -> new ArrayList<>()).add(r);
         List<Relation> list = byKey.computeIfAbsent(r.fileKey(), k -> new ArrayList<>());
         list.add(r);
         list.sort(Comparator.comparingLong(Relation::seenAtNs));
@@ -63,6 +65,16 @@ public final class Catalog {
     public Object identity(FileKey key, long timeNs) {
         Relation r = resolve(key, timeNs);
         return r == null ? key : RelationId.of(r);
+    }
+
+    /** The records that name this file, oldest first; empty when none does. */
+    public List<Relation> recordsOf(FileKey key) {
+        return byKey.getOrDefault(key, List.of());
+    }
+
+    /** The records of one relation (every file it had), in the order they were added; empty when none. */
+    public List<Relation> recordsOf(RelationId id) {
+        return byRelation.getOrDefault(id, List.of());
     }
 
     /** Every record, in no particular order. */

@@ -19,6 +19,8 @@ public final class RelationStats {
     long writes;
     private final Map<Integer, BitSet> blocksByFork = new HashMap<>();
     private final TreeSet<Long> relfilenodes = new TreeSet<>();
+    /** For the files a rewrite filled through its transient relation: that rewrite; else null. */
+    private Rewrites.Span rewrite;
 
     public RelationStats(Relation relation, FileKey unresolvedKey) {
         this.relation = relation;
@@ -57,6 +59,17 @@ public final class RelationStats {
         if (relation == null || r.seenAtNs() >= relation.seenAtNs()) {
             relation = r;
         }
+    }
+
+    /** Marks this row as a rewrite's transient relation; {@link #relation()} is the relation it was for. */
+    public RelationStats rewrite(Rewrites.Span span) {
+        this.rewrite = span;
+        return this;
+    }
+
+    /** The rewrite whose transient relation this row is, or null for a relation (or file) of its own. */
+    public Rewrites.Span rewrite() {
+        return rewrite;
     }
 
     public Relation relation() {
@@ -103,6 +116,9 @@ public final class RelationStats {
     }
 
     public String displayName() {
-        return relation != null ? relation.qualifiedName() : "relfilenode " + unresolvedKey;
+        if (relation == null) {
+            return "relfilenode " + unresolvedKey;
+        }
+        return rewrite == null ? relation.qualifiedName() : Rewrites.describe(rewrite, relation.qualifiedName());
     }
 }

@@ -102,15 +102,25 @@ public final class SessionInfo {
     public record Row(String database, int db, String schema, String name, String qualifiedName, String kind,
                       Integer oid, String parent, boolean system, Long sizeBlocks, long accesses, long hits,
                       long misses, @JsonProperty("extends") long extendsCount, long kernelReads, long writes,
-                      long distinctBlocks, Set<Long> relfilenodes) {
+                      long distinctBlocks, Set<Long> relfilenodes, Rewrite rewrite) {
         static Row of(RelationStats s) {
             Relation r = s.relation();
+            Rewrites.Span w = s.rewrite();
+            boolean own = r != null && w == null; // a transient's oid and size are not the relation's
             return new Row(r == null ? null : r.database(), r == null ? s.unresolvedKey().db() : r.db(),
                     r == null ? null : r.schema(), r == null ? null : r.name(), s.displayName(),
-                    r == null ? "unknown" : r.kind(), r == null ? null : r.oid(), r == null ? null : r.parentName(),
-                    r != null && r.system(), r == null ? null : r.sizeBlocks(), s.accesses(), s.hits(), s.misses(),
-                    s.extendsCount(), s.kernelReads(), s.writes(), s.distinctBlocks(), s.relfilenodes());
+                    r == null ? "unknown" : r.kind(), own ? r.oid() : null, r == null ? null : r.parentName(),
+                    r != null && r.system(), own ? r.sizeBlocks() : null, s.accesses(), s.hits(), s.misses(),
+                    s.extendsCount(), s.kernelReads(), s.writes(), s.distinctBlocks(), s.relfilenodes(),
+                    w == null || r == null ? null : new Rewrite(r.oid(), w.command(), w.pid(), w.swapped()));
         }
+    }
+
+    /**
+     * Set on the row of a rewrite's transient relation: the relation it rewrote (whose row counts the files before
+     * and after), the command, its backend, and whether it swapped the new files in.
+     */
+    public record Rewrite(int oid, String command, int pid, boolean swapped) {
     }
 
     public Json json() {

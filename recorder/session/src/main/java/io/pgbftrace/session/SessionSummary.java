@@ -94,9 +94,10 @@ public final class SessionSummary {
         private final BackendFilter filter;
         private final Catalog catalog = new Catalog();
         private final Map<EventKind, Long> counts = new EnumMap<>(EventKind.class);
-        /** Per file, with the time of its first event: resolved once everything is read (look-ups come late). */
-        private final Map<FileKey, RelationStats> byFile = new HashMap<>();
-        private final Map<FileKey, Long> firstSeen = new HashMap<>();
+        private final Rewrites rewrites = new Rewrites();
+        /** Per file (and rewrite), with the time of its first event: resolved once everything is read. */
+        private final FileParts<Part> files = new FileParts<>(rewrites, k -> new Part(new RelationStats(null, k)),
+                p -> p.firstNs);
         private long first;
         private long last;
         private long hidden;
@@ -124,6 +125,7 @@ public final class SessionSummary {
                 return;
             }
             counts.merge(e.kind(), 1L, Long::sum);
+            rewrites.event(e);
             switch (e.kind()) {
                 case WRITE -> {
                     writers.write(e.pid());
@@ -144,19 +146,15 @@ public final class SessionSummary {
             if (!e.kind().hasRelation()) {
                 return;
             }
-            FileKey key = e.fileKey();
-            byFile.computeIfAbsent(key, k -> new RelationStats(null, k)).add(e);
-            firstSeen.merge(key, e.timeNs(), Math::min);
+            Part p = files.of(e);
+            p.stats.add(e);
+            p.firstNs = Math.min(p.firstNs, e.timeNs());
         }
 
         SessionSummary build(SessionReader reader) {
             Map<Object, RelationStats> rows = new HashMap<>();
-            byFile.forEach((key, stats) -> {
-                Relation r = catalog.resolve(key, firstSeen.get(key));
-                Object id = catalog.identity(key, firstSeen.get(key));
-                RelationStats row = rows.computeIfAbsent(id, k -> new RelationStats(r, key));
-                row.merge(stats);
-            });
+            files.group(catalog, (id, r, rewrite, key, part) ->
+                    rows.computeIfAbsent(id, k -> new RelationStats(r, key).rewrite(rewrite)).merge(part.stats));
             for (Relation r : catalog.all()) { // the freshest record of each relation (its latest size)
                 RelationStats s = rows.get(Catalog.RelationId.of(r));
                 if (s != null) {
@@ -164,6 +162,16 @@ public final class SessionSummary {
                 }
             }
             return new SessionSummary(this, rows.values(), reader);
+        }
+    }
+
+    /** One file's (or one rewrite's part of a file's) figures. */
+    private static final class Part {
+        final RelationStats stats;
+        long firstNs = Long.MAX_VALUE;
+
+        Part(RelationStats stats) {
+            this.stats = stats;
         }
     }
 }

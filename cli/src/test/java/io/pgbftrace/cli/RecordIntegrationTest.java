@@ -225,7 +225,7 @@ class RecordIntegrationTest {
         Process pgbench;
         try (ToolProcess rec = startRecording(session, tmp.resolve("exact.log"));
              Connection temp = cluster.connect("postgres"); Statement tst = temp.createStatement()) {
-            pgbench = new ProcessBuilder(pgbench("-M", "prepared", "-c", "4", "-j", "2", "-t", "300", "-n"))
+            pgbench = new ProcessBuilder(pgbench("-M", "prepared", "-c", "4", "-j", "2", "-t", "200", "-R", "400", "-n"))
                     .redirectErrorStream(true).redirectOutput(tmp.resolve("pgbench.log").toFile()).start();
             sql("postgres",
                     "VACUUM FULL docs",
@@ -570,6 +570,7 @@ class RecordIntegrationTest {
                 "--top", "0"}, new PrintWriter(out), new PrintWriter(err), Map.of()), err.toString());
         JsonNode doc = JSON.readTree(out.toString());
         assertTrue(doc.get("endsMarked").asBoolean(), "the session marks statement ends");
+        assertEquals(0, infoJson(session).get("session").get("lostEvents").asLong(), "lost events: no comparison");
         List<JsonNode> runs = new ArrayList<>();
         doc.get("executionRows").forEach(x -> {
             if (pids.contains(x.get("pid").asInt()) && x.get("text").asText().startsWith("EXPLAIN")) {

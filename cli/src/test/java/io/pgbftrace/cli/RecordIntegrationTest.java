@@ -684,8 +684,18 @@ class RecordIntegrationTest {
         args.addAll(cluster.connectionArgs("postgres"));
         Cli r = Cli.run(args.toArray(String[]::new));
         assertEquals(ExitCodes.FAILED, r.code());
-        assertEquals("pgbftrace record: /bin/true has no USDT probes: this PostgreSQL was built without"
-                + " --enable-dtrace; use a build with probes (Debian's and Ubuntu's packages have them)\n", r.err());
+        assertEquals("pgbftrace record: /bin/true has no USDT probes (built without --enable-dtrace), and uprobe"
+                + " capture needs ReadBufferExtended, ReadBuffer_common, mdread, mdextend, which its symbol table does"
+                + " not name (a stripped binary keeps only exported functions); use a build with USDT probes"
+                + " (Debian's and Ubuntu's packages have them) or an unstripped one\n", r.err());
+        assertFalse(Files.exists(session));
+        // Debian's own binary keeps only its exported functions: uprobe capture names what it lacks
+        List<String> uprobe = new ArrayList<>(List.of("record", "--out", session.toString(), "--method", "uprobe"));
+        uprobe.addAll(cluster.connectionArgs("postgres"));
+        Cli u = Cli.run(uprobe.toArray(String[]::new));
+        assertEquals(ExitCodes.FAILED, u.code());
+        assertTrue(u.err().startsWith("pgbftrace record: " + Prerequisites.PG_BIN.resolve("postgres")
+                + ": uprobe capture needs ReadBuffer_common, which its symbol table does not name"), u.err());
         assertFalse(Files.exists(session));
     }
 

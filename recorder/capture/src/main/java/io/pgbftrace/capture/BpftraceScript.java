@@ -121,23 +121,7 @@ public final class BpftraceScript {
         if (queries) {
             queryProbes(s, usdt, filter, notes);
         }
-        if (functions.contains("make_new_heap") && functions.contains("finish_heap_swap")) {
-            // a rewrite fills new files that PostgreSQL counts for a transient relation until the swap
-            s.append("uprobe:").append(binary).append(":make_new_heap\n").append(filter).append("\n{\n")
-                    .append("  printf(\"X %llu %d %u\\n\", nsecs, pid, arg0);\n}\n\n");
-            s.append("uprobe:").append(binary).append(":finish_heap_swap\n").append(filter).append("\n{\n")
-                    .append("  printf(\"Y %llu %d %u\\n\", nsecs, pid, arg0);\n}\n\n");
-        }
-        if (functions.contains("InstrStartParallelQuery") && functions.contains("InstrEndParallelQuery")) {
-            // a parallel worker's share of a statement, as EXPLAIN and pg_stat_statements count it (after its
-            // executor startup); its title, read from its argv area where PostgreSQL writes it, names the leader
-            // (the worker is often gone before the recorder could read /proc)
-            s.append("uprobe:").append(binary).append(":InstrStartParallelQuery\n").append(filter).append("\n{\n")
-                    .append("  $title = (uint64)curtask->mm->arg_start;\n")
-                    .append("  printf(\"L %llu %d %s\\n\", nsecs, pid, str(uptr($title)));\n}\n\n");
-            s.append("uprobe:").append(binary).append(":InstrEndParallelQuery\n").append(filter).append("\n{\n")
-                    .append("  printf(\"l %llu %d\\n\", nsecs, pid);\n}\n\n");
-        }
+        functionProbes(s, binary, filter, functions);
         if (!StapsdtNotes.sites(notes, "checkpoint__start").isEmpty()) {
             s.append(usdt).append("checkpoint__start\n").append(filter).append("\n{\n")
                     .append("  printf(\"C %llu %d %d\\n\", nsecs, pid, arg0);\n}\n\n");
@@ -159,6 +143,27 @@ public final class BpftraceScript {
         }
         s.append("}\n");
         return new Script(s.toString(), pairing ? METHOD_PAIRING : METHOD_ARGUMENTS, why);
+    }
+
+    /** The uprobes both capture methods share, where the binary names the functions: rewrites, workers' shares. */
+    static void functionProbes(StringBuilder s, String binary, String filter, Set<String> functions) {
+        if (functions.contains("make_new_heap") && functions.contains("finish_heap_swap")) {
+            // a rewrite fills new files that PostgreSQL counts for a transient relation until the swap
+            s.append("uprobe:").append(binary).append(":make_new_heap\n").append(filter).append("\n{\n")
+                    .append("  printf(\"X %llu %d %u\\n\", nsecs, pid, arg0);\n}\n\n");
+            s.append("uprobe:").append(binary).append(":finish_heap_swap\n").append(filter).append("\n{\n")
+                    .append("  printf(\"Y %llu %d %u\\n\", nsecs, pid, arg0);\n}\n\n");
+        }
+        if (functions.contains("InstrStartParallelQuery") && functions.contains("InstrEndParallelQuery")) {
+            // a parallel worker's share of a statement, as EXPLAIN and pg_stat_statements count it (after its
+            // executor startup); its title, read from its argv area where PostgreSQL writes it, names the leader
+            // (the worker is often gone before the recorder could read /proc)
+            s.append("uprobe:").append(binary).append(":InstrStartParallelQuery\n").append(filter).append("\n{\n")
+                    .append("  $title = (uint64)curtask->mm->arg_start;\n")
+                    .append("  printf(\"L %llu %d %s\\n\", nsecs, pid, str(uptr($title)));\n}\n\n");
+            s.append("uprobe:").append(binary).append(":InstrEndParallelQuery\n").append(filter).append("\n{\n")
+                    .append("  printf(\"l %llu %d\\n\", nsecs, pid);\n}\n\n");
+        }
     }
 
     /**

@@ -15,11 +15,12 @@ import java.util.Map;
  * @param maxEvents       stop after this many events; may be null
  * @param lookFor         what a learner should look for in the views; may be null
  * @param forcePairing    tell outcomes apart by kernel-read pairing even when probe arguments can be read
+ * @param method          usdt, uprobe, or auto (USDT probes where the binary has them, else function uprobes)
  * @param bufferPages     bpftrace's perf ring buffer, pages per CPU (more pages, fewer lost events)
  * @param env             the environment (PATH for bpftrace)
  * @param toolVersion     written into the session
  */
 public record RecordOptions(Path out, boolean force, ConnectionSettings connection, Path postgresBinary,
                             Duration duration, Long maxEvents, String title, String description, String lookFor,
-                            boolean forcePairing, int bufferPages, Map<String, String> env, String toolVersion) {
+                            boolean forcePairing, String method, int bufferPages, Map<String, String> env, String toolVersion) {
 }

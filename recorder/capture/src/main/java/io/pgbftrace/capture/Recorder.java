@@ -115,26 +115,14 @@ public final class Recorder {
                 throw new PgbftraceException("cannot find the binary of postmaster pid " + postmaster
                         + " (replaced on disk since the server started?); pass --postgres-bin");
             }
-            List<StapsdtNotes.Note> notes;
-            Set<String> functions;
-            try {
-                notes = StapsdtNotes.read(binary);
-                functions = StapsdtNotes.functions(binary, BpftraceScript.UPROBE_FUNCTIONS);
-            } catch (IOException e) {
-                throw new PgbftraceException("cannot read the probes of " + binary + ": " + e.getMessage(), e);
-            }
-            if (notes.isEmpty()) {
-                throw new PgbftraceException(binary + " has no USDT probes: this PostgreSQL was built without"
-                        + " --enable-dtrace; use a build with probes (Debian's and Ubuntu's packages have them)");
-            }
-            BpftraceScript.Script script = BpftraceScript.generate(binary.toString(), postmaster, notes, functions,
-                    options.forcePairing());
+            Capture capture = capture(binary, postmaster, server);
+            BpftraceScript.Script script = capture.script();
             if (script.fallbackWhy() != null && !options.forcePairing()) {
                 say("outcome method " + script.outcomeMethod() + ": " + script.fallbackWhy());
             }
             catalog = new CatalogTracker(options.connection(), main, server, recorderBackends::add);
             List<Relation> startSnapshot = catalog.snapshotAll("start");
-            SessionMetadata m = metadata(server, postmaster, binary, bpftrace, script);
+            SessionMetadata m = metadata(server, postmaster, binary, bpftrace, capture);
 
             // every check passed: only now is anything written (and an earlier session only moved aside)
             SessionSwap swap = SessionSwap.begin(options.out());
@@ -158,8 +146,49 @@ public final class Recorder {
         }
     }
 
+    /** The script, and how it traces: the binary's USDT probes, or uprobes on its functions. */
+    private record Capture(BpftraceScript.Script script, String method, List<String> functions) {
+    }
+
+    private Capture capture(Path binary, int postmaster, ServerInfo server) {
+        List<StapsdtNotes.Note> notes;
+        Set<String> symbols;
+        try {
+            notes = StapsdtNotes.read(binary);
+            symbols = StapsdtNotes.functionNames(binary);
+        } catch (IOException e) {
+            throw new PgbftraceException("cannot read the probes of " + binary + ": " + e.getMessage(), e);
+        }
+        String method = options.method();
+        if (method.equals("usdt") || method.equals("auto") && !notes.isEmpty()) {
+            if (notes.isEmpty()) {
+                throw new PgbftraceException(binary + " has no USDT probes: this PostgreSQL was built without"
+                        + " --enable-dtrace; use --method uprobe (PostgreSQL 13-16), or a build with probes"
+                        + " (Debian's and Ubuntu's packages have them)");
+            }
+            Set<String> functions = new java.util.HashSet<>(symbols);
+            functions.retainAll(BpftraceScript.UPROBE_FUNCTIONS);
+            return new Capture(BpftraceScript.generate(binary.toString(), postmaster, notes, functions,
+                    options.forcePairing()), "usdt", List.copyOf(new java.util.TreeSet<>(functions)));
+        }
+        if (options.forcePairing()) {
+            throw PgbftraceException.usage("--outcome-method pairing is for USDT probes; uprobe capture reads the"
+                    + " outcome itself");
+        }
+        UprobeScript.Script u;
+        try {
+            u = UprobeScript.generate(binary.toString(), postmaster, server.versionNum(), symbols);
+        } catch (PgbftraceException e) {
+            throw new PgbftraceException(binary + (method.equals("auto") ? " has no USDT probes (built without"
+                    + " --enable-dtrace), and " : ": ") + e.getMessage() + "; use a build with USDT probes (Debian's"
+                    + " and Ubuntu's packages have them) or an unstripped one", e);
+        }
+        return new Capture(new BpftraceScript.Script(u.text(), UprobeScript.METHOD, null), "uprobe", u.functions());
+    }
+
     private SessionMetadata metadata(ServerInfo server, int postmaster, Path binary, Path bpftrace,
-                                     BpftraceScript.Script script) {
+                                     Capture capture) {
+        BpftraceScript.Script script = capture.script();
         SessionMetadata m = new SessionMetadata();
         m.toolVersion = options.toolVersion();
         m.title = options.title();
@@ -179,7 +208,13 @@ public final class Recorder {
         m.bpftrace.version = Preflight.bpftraceVersion(bpftrace);
         m.bpftrace.scriptFile = SessionFormat.SCRIPT_FILE;
         m.bpftrace.outcomeMethod = script.outcomeMethod();
-        m.bpftrace.writeProbe = "buffer__flush__done";
+        m.bpftrace.captureMethod = capture.method();
+        m.bpftrace.functions = capture.functions();
+        m.bpftrace.writeProbe = capture.method().equals("usdt") ? "buffer__flush__done" : "mdwrite in FlushBuffer";
+        if (capture.method().equals("uprobe")) {
+            m.notes.add("traced with uprobes on the buffer manager's functions (no USDT probes); statements are"
+                    + " marked for the simple protocol only");
+        }
         if (script.fallbackWhy() != null) {
             m.notes.add("HIT/MISS/EXTEND inferred by kernel-read pairing: " + script.fallbackWhy());
         }

@@ -151,6 +151,16 @@ public final class StapsdtNotes {
      * .symtab when not stripped): where bpftrace can attach uprobes.
      */
     public static Set<String> functions(Path binary, Set<String> wanted) throws IOException {
+        Set<String> found = new HashSet<>(functionNames(binary));
+        found.retainAll(wanted);
+        return found;
+    }
+
+    /**
+     * Every function the binary's symbol tables name, compiler clones included ({@code FlushBuffer.isra.11}):
+     * empty when it is not an x86-64 ELF file or has no symbol table.
+     */
+    public static Set<String> functionNames(Path binary) throws IOException {
         ByteBuffer elf;
         try (FileChannel ch = FileChannel.open(binary, StandardOpenOption.READ)) {
             elf = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()).order(ByteOrder.LITTLE_ENDIAN);
@@ -159,10 +169,8 @@ public final class StapsdtNotes {
                 || elf.getLong(0x28) <= 0) {
             return Set.of();
         }
-        Set<String> found = new HashSet<>(symbols(elf, elf.getLong(0x28), Short.toUnsignedInt(elf.getShort(0x3A)),
-                Short.toUnsignedInt(elf.getShort(0x3C)), STT_FUNC).keySet());
-        found.retainAll(wanted);
-        return found;
+        return symbols(elf, elf.getLong(0x28), Short.toUnsignedInt(elf.getShort(0x3A)),
+                Short.toUnsignedInt(elf.getShort(0x3C)), STT_FUNC).keySet();
     }
 
     /** Name -> link-time address of the defined symbols of one type (object or function). */

@@ -44,6 +44,8 @@ public final class TraceLineParser {
     private StringBuilder pendingQuery;
     private long pendingQueryLine;
     private int pendingQueryLines;
+    /** How many blocks the E line just parsed extended (1 for every other line). */
+    private int extendCount = 1;
 
     public TraceLineParser(Sink sink) {
         this.sink = sink;
@@ -98,6 +100,7 @@ public final class TraceLineParser {
             return;
         }
         Event event;
+        extendCount = 1;
         try {
             event = parse(line);
         } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
@@ -106,6 +109,10 @@ public final class TraceLineParser {
         }
         if (event != null) {
             sink.event(event); // outside the try: a failing sink is not a malformed line
+            for (int i = 1; i < extendCount; i++) { // an E line: the blocks after the first
+                sink.event(Event.access(EventKind.EXTEND, event.timeNs(), event.pid(), event.db(), event.spc(),
+                        event.relfilenode(), event.fork(), event.block() + i, event.local()));
+            }
         }
     }
 
@@ -124,7 +131,7 @@ public final class TraceLineParser {
 
     /** Whether a line is the start of a record: a known type letter, a space and a timestamp. */
     private static boolean startsRecord(String line) {
-        if (line.length() < 3 || line.charAt(1) != ' ' || "ARTKWCcQqXYLl".indexOf(line.charAt(0)) < 0) {
+        if (line.length() < 3 || line.charAt(1) != ' ' || "AERTKWCcQqXYLl".indexOf(line.charAt(0)) < 0) {
             return false;
         }
         int space = line.indexOf(' ', 2);
@@ -165,6 +172,17 @@ public final class TraceLineParser {
                 return Event.access(OUTCOMES[outcome], time(f), pid(f), oid(f[3]), oid(f[4]), oid(f[5]),
                         Integer.parseInt(f[6]), Long.parseLong(f[7]), Integer.parseInt(f[8]) != -1);
             }
+            case 'E' -> {
+                // uprobe capture: a relation extended by count blocks from first (one event each)
+                int count = Integer.parseInt(fields(f, 10)[8]);
+                if (count < 1 || count > MAX_EXTEND) {
+                    sink.bad(lineNumber, 1, line, "an extension by " + count + " blocks");
+                    return null;
+                }
+                extendCount = count;
+                return Event.access(EventKind.EXTEND, time(f), pid(f), oid(f[3]), oid(f[4]), oid(f[5]),
+                        Integer.parseInt(f[6]), Long.parseLong(f[7]), Integer.parseInt(f[9]) != -1);
+            }
             case 'K' -> {
                 return Event.read(time(fields(f, 10)), pid(f), oid(f[3]), oid(f[4]), oid(f[5]),
                         Integer.parseInt(f[6]), Long.parseLong(f[7]), Integer.parseInt(f[8]) != -1,
@@ -196,6 +214,9 @@ public final class TraceLineParser {
         }
         return null;
     }
+
+    /** More blocks than one extension of PostgreSQL adds at once (it extends by at most 64 or so). */
+    private static final int MAX_EXTEND = 1 << 16;
 
     /** A parallel worker's title names its leader: "postgres: parallel worker for PID 123". */
     private static final Pattern LEADER = Pattern.compile(" parallel worker for PID (\\d+)");

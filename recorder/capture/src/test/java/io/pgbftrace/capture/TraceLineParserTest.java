@@ -59,6 +59,17 @@ class TraceLineParserTest {
     }
 
     @Test
+    void anExtensionLineGivesOneExtendPerBlock() {
+        feed("E 500 7 5 1663 16384 0 40 3 -1", "E 600 7 5 1663 16384 0 9 0 -1", "E 700 8 5 1663 16390 1 2 1 3");
+        assertEquals(List.of(
+                Event.access(EventKind.EXTEND, 500, 7, 5, 1663, 16384, 0, 40, false),
+                Event.access(EventKind.EXTEND, 500, 7, 5, 1663, 16384, 0, 41, false),
+                Event.access(EventKind.EXTEND, 500, 7, 5, 1663, 16384, 0, 42, false),
+                Event.access(EventKind.EXTEND, 700, 8, 5, 1663, 16390, 1, 2, true)), events);
+        assertEquals(List.of("bad 2 an extension by 0 blocks"), other);
+    }
+
+    @Test
     void unsignedOidsAboveTwoToTheThirtyOneSurvive() {
         feed("W 10 7 4000000000 1663 3000000000 0 9");
         assertEquals(Event.write(10, 7, (int) 4000000000L, 1663, (int) 3000000000L, 0, 9), events.get(0));

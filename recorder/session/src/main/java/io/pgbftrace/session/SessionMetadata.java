@@ -94,6 +94,10 @@ public class SessionMetadata {
         /** stapsdt-arguments or kernel-read-pairing: how HIT, MISS and EXTEND were told apart. */
         public String outcomeMethod;
         public String writeProbe;
+        /** usdt (the binary's USDT probes) or uprobe (uprobes on its functions); null before 2.0: usdt. */
+        public String captureMethod;
+        /** The functions uprobes were attached to (both methods attach some). */
+        public java.util.List<String> functions;
     }
 
     /** The recorder process, so a reader can tell a live recording from a dead one. */

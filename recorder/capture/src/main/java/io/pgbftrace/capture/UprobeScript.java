@@ -89,7 +89,8 @@ public final class UprobeScript {
                 .append("    delete(@blk[tid]);\n  }\n}\n\n");
 
         // extensions: the md layer's, inside the buffer manager (VACUUM FULL and index builds extend outside it)
-        String inExtend = "/ curtask->real_parent->tgid == " + postmasterPid + " && (@extc[tid] || @extb[tid]) /";
+        String inExtend = "/ curtask->real_parent->tgid == " + postmasterPid
+                + (major >= 16 ? " && (@extc[tid] || @extb[tid]) /" : " && @extc[tid] /");
         if (major >= 16) {
             for (String f : List.of("ExtendBufferedRelBy", "ExtendBufferedRelTo")) {
                 s.append(u).append(f).append('\n').append(filter).append("\n{\n  @extb[tid] = 1;\n}\n\n");
@@ -150,7 +151,7 @@ public final class UprobeScript {
         BpftraceScript.functionProbes(s, binary, filter, shared);
         used.addAll(shared);
         s.append("END\n{\n  clear(@rbe);\n  clear(@smgr);\n  clear(@fork);\n  clear(@blk);\n  clear(@hitp);\n")
-                .append("  clear(@extc);\n  clear(@extb);\n  clear(@rs);\n  clear(@rr);\n  clear(@rf);\n")
+                .append("  clear(@extc);\n").append(major >= 16 ? "  clear(@extb);\n" : "").append("  clear(@rs);\n  clear(@rr);\n  clear(@rf);\n")
                 .append("  clear(@rb);\n  clear(@fl);\n  clear(@open);\n}\n");
         return new Script(s.toString(), List.copyOf(used));
     }

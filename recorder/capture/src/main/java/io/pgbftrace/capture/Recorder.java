@@ -163,7 +163,7 @@ public final class Recorder {
         if (method.equals("usdt") || method.equals("auto") && !notes.isEmpty()) {
             if (notes.isEmpty()) {
                 throw new PgbftraceException(binary + " has no USDT probes: this PostgreSQL was built without"
-                        + " --enable-dtrace; use --method uprobe (PostgreSQL 13-16), or a build with probes"
+                        + " --enable-dtrace; use --method uprobe (PostgreSQL 13-17), or a build with probes"
                         + " (Debian's and Ubuntu's packages have them)");
             }
             Set<String> functions = new java.util.HashSet<>(symbols);
@@ -210,7 +210,8 @@ public final class Recorder {
         m.bpftrace.outcomeMethod = script.outcomeMethod();
         m.bpftrace.captureMethod = capture.method();
         m.bpftrace.functions = capture.functions();
-        m.bpftrace.writeProbe = capture.method().equals("usdt") ? "buffer__flush__done" : "mdwrite in FlushBuffer";
+        m.bpftrace.writeProbe = capture.method().equals("usdt") ? "buffer__flush__done"
+                : "md layer writes in FlushBuffer";
         if (capture.method().equals("uprobe")) {
             m.notes.add("traced with uprobes on the buffer manager's functions (no USDT probes); statements are"
                     + " marked for the simple protocol only");

@@ -44,8 +44,8 @@ public final class TraceLineParser {
     private StringBuilder pendingQuery;
     private long pendingQueryLine;
     private int pendingQueryLines;
-    /** How many blocks the E line just parsed extended (1 for every other line). */
-    private int extendCount = 1;
+    /** How many consecutive blocks the line just parsed stands for (E, A or K with a count; else 1). */
+    private int runLength = 1;
 
     public TraceLineParser(Sink sink) {
         this.sink = sink;
@@ -100,7 +100,7 @@ public final class TraceLineParser {
             return;
         }
         Event event;
-        extendCount = 1;
+        runLength = 1;
         try {
             event = parse(line);
         } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
@@ -109,9 +109,9 @@ public final class TraceLineParser {
         }
         if (event != null) {
             sink.event(event); // outside the try: a failing sink is not a malformed line
-            for (int i = 1; i < extendCount; i++) { // an E line: the blocks after the first
-                sink.event(Event.access(EventKind.EXTEND, event.timeNs(), event.pid(), event.db(), event.spc(),
-                        event.relfilenode(), event.fork(), event.block() + i, event.local()));
+            for (int i = 1; i < runLength; i++) { // a run of blocks (E, or A and K with a count): the others
+                sink.event(new Event(event.kind(), event.timeNs(), event.pid(), event.db(), event.spc(),
+                        event.relfilenode(), event.fork(), event.block() + i, event.local(), event.value(), null));
             }
         }
     }
@@ -164,9 +164,12 @@ public final class TraceLineParser {
             case 'R' -> sink.ready(Long.parseUnsignedLong(fields(f, 2)[1]));
             case 'T' -> sink.tick(Long.parseUnsignedLong(fields(f, 2)[1]));
             case 'A' -> {
-                int outcome = Integer.parseInt(fields(f, 10)[9]);
+                int outcome = Integer.parseInt(fields(f, 10, 11)[9]);
                 if (outcome < 0 || outcome > 2) {
                     sink.bad(lineNumber, 1, line, "unknown access outcome " + outcome);
+                    return null;
+                }
+                if (!run(f, 10, line)) {
                     return null;
                 }
                 return Event.access(OUTCOMES[outcome], time(f), pid(f), oid(f[3]), oid(f[4]), oid(f[5]),
@@ -174,17 +177,17 @@ public final class TraceLineParser {
             }
             case 'E' -> {
                 // uprobe capture: a relation extended by count blocks from first (one event each)
-                int count = Integer.parseInt(fields(f, 10)[8]);
-                if (count < 1 || count > MAX_EXTEND) {
-                    sink.bad(lineNumber, 1, line, "an extension by " + count + " blocks");
+                if (!run(fields(f, 10), 8, line)) {
                     return null;
                 }
-                extendCount = count;
                 return Event.access(EventKind.EXTEND, time(f), pid(f), oid(f[3]), oid(f[4]), oid(f[5]),
                         Integer.parseInt(f[6]), Long.parseLong(f[7]), Integer.parseInt(f[9]) != -1);
             }
             case 'K' -> {
-                return Event.read(time(fields(f, 10)), pid(f), oid(f[3]), oid(f[4]), oid(f[5]),
+                if (!run(fields(f, 10, 11), 10, line)) {
+                    return null;
+                }
+                return Event.read(time(f), pid(f), oid(f[3]), oid(f[4]), oid(f[5]),
                         Integer.parseInt(f[6]), Long.parseLong(f[7]), Integer.parseInt(f[8]) != -1,
                         Long.parseUnsignedLong(f[9]));
             }
@@ -215,8 +218,8 @@ public final class TraceLineParser {
         return null;
     }
 
-    /** More blocks than one extension of PostgreSQL adds at once (it extends by at most 64 or so). */
-    private static final int MAX_EXTEND = 1 << 16;
+    /** More blocks than PostgreSQL extends or reads at once (64 or so; io_combine_limit at most 128). */
+    private static final int MAX_RUN = 1 << 16;
 
     /** A parallel worker's title names its leader: "postgres: parallel worker for PID 123". */
     private static final Pattern LEADER = Pattern.compile(" parallel worker for PID (\\d+)");
@@ -230,6 +233,30 @@ public final class TraceLineParser {
             sink.bad(at, 1, line, "malformed Q line");
             return null;
         }
+    }
+
+    /**
+     * Reads the run length at field {@code i} when the line has it (uprobe capture: consecutive blocks with one
+     * outcome, or one vectored read); false, the line reported, when it is out of range.
+     */
+    private boolean run(String[] f, int i, String line) {
+        if (f.length <= i) {
+            return true;
+        }
+        int count = Integer.parseInt(f[i]);
+        if (count < 1 || count > MAX_RUN) {
+            sink.bad(lineNumber, 1, line, "a run of " + count + " blocks");
+            return false;
+        }
+        runLength = count;
+        return true;
+    }
+
+    private static String[] fields(String[] f, int n, int orN) {
+        if (f.length != n && f.length != orN) {
+            throw new IllegalArgumentException("expected " + n + " or " + orN + " fields");
+        }
+        return f;
     }
 
     private static String[] fields(String[] f, int n) {

@@ -19,8 +19,9 @@ import java.util.TreeSet;
  * backend id. Extensions are the md layer's ({@code mdextend}, from 16 also {@code mdzeroextend}) inside
  * {@code ReadBuffer_common} for a new block (13-15) or inside {@code ExtendBufferedRelBy/To} (16); kernel reads
  * are {@code mdread}; buffer writes are {@code mdwrite} inside {@code FlushBuffer} (a compiler clone such as
- * {@code FlushBuffer.isra.11} is fine: only its entry and return are used). PostgreSQL 17 and 18 read through
- * {@code StartReadBuffers} and are not covered yet.
+ * {@code FlushBuffer.isra.11} is fine: only its entry and return are used). PostgreSQL 17 reads through
+ * {@code StartReadBuffer(s)} (see {@link #readBuffers17}) and the md layer's vectored {@code mdreadv}/{@code
+ * mdwritev}; 18 reads asynchronously and is not covered yet.
  */
 public final class UprobeScript {
     public static final String METHOD = "function-uprobes";
@@ -29,6 +30,8 @@ public final class UprobeScript {
             "mdextend");
     private static final List<String> REQUIRED_16 = List.of("ExtendBufferedRelBy", "ExtendBufferedRelTo",
             "mdzeroextend");
+    private static final List<String> REQUIRED_17 = List.of("StartReadBuffer", "StartReadBuffers",
+            "ReadBufferExtended", "ZeroAndLockBuffer", "mdreadv", "mdextend");
     private static final String P_NEW = "0xffffffff";
 
     /** The script, and the functions it attaches to (as the symbol table names them). */
@@ -44,11 +47,12 @@ public final class UprobeScript {
      */
     public static Script generate(String binary, int postmasterPid, int versionNum, Set<String> symbols) {
         int major = versionNum / 10000;
-        if (major < 13 || major > 16) {
-            throw new PgbftraceException("uprobe capture supports PostgreSQL 13 to 16 so far, not " + major
-                    + (major > 16 ? " (from 17 on PostgreSQL reads through StartReadBuffers)" : ""));
+        if (major < 13 || major > 17) {
+            throw new PgbftraceException("uprobe capture supports PostgreSQL 13 to 17 so far, not " + major
+                    + (major > 17 ? " (18 reads asynchronously)" : ""));
         }
-        List<String> required = new ArrayList<>(REQUIRED);
+        boolean v17 = major >= 17;
+        List<String> required = new ArrayList<>(v17 ? REQUIRED_17 : REQUIRED);
         if (major >= 16) {
             required.addAll(REQUIRED_16);
         }
@@ -68,29 +72,35 @@ public final class UprobeScript {
                 .append("BEGIN { printf(\"R %llu\\n\", nsecs); }\n")
                 .append("interval:ms:100 { printf(\"T %llu\\n\", nsecs); }\n\n");
 
-        // the accesses pg_statio counts: those through ReadBufferExtended
-        s.append(u).append("ReadBufferExtended\n").append(filter).append("\n{\n  @rbe[tid] = 1;\n}\n\n");
-        s.append(r).append("ReadBufferExtended\n").append(filter).append("\n{\n  delete(@rbe[tid]);\n}\n\n");
-        s.append(u).append("ReadBuffer_common\n").append(filter).append("\n{\n")
-                .append("  if (@rbe[tid]) {\n")
-                .append("    @smgr[tid] = arg0;\n    @fork[tid] = arg2;\n    @blk[tid] = arg3;\n")
-                .append("    @hitp[tid] = *(uint64 *)(reg(\"sp\") + 8);\n  }\n")
-                .append("  if (arg3 == ").append(P_NEW).append(") {\n    @extc[tid] = 1;\n  }\n}\n\n");
-        s.append(r).append("ReadBuffer_common\n").append(filter).append("\n{\n")
-                .append("  delete(@extc[tid]);\n")
-                .append("  if (@hitp[tid]) {\n")
-                .append("    $s = @smgr[tid];\n")
-                .append("    if (@blk[tid] != ").append(P_NEW).append(") {\n")
-                .append("      printf(\"A %llu %d %u %u %u %d %u %d %d\\n\", nsecs, pid, ").append(file("$s"))
-                .append(", @fork[tid], @blk[tid], ").append(backend("$s"))
-                .append(", *(uint8 *)@hitp[tid] ? 0 : 1);\n")
-                .append("    }\n")
-                .append("    delete(@hitp[tid]);\n    delete(@smgr[tid]);\n    delete(@fork[tid]);\n")
-                .append("    delete(@blk[tid]);\n  }\n}\n\n");
+        if (v17) {
+            readBuffers17(s, u, r, filter);
+        } else {
+            // the accesses pg_statio counts: those through ReadBufferExtended
+            s.append(u).append("ReadBufferExtended\n").append(filter).append("\n{\n  @rbe[tid] = 1;\n}\n\n");
+            s.append(r).append("ReadBufferExtended\n").append(filter).append("\n{\n  delete(@rbe[tid]);\n}\n\n");
+            s.append(u).append("ReadBuffer_common\n").append(filter).append("\n{\n")
+                    .append("  if (@rbe[tid]) {\n")
+                    .append("    @smgr[tid] = arg0;\n    @fork[tid] = arg2;\n    @blk[tid] = arg3;\n")
+                    .append("    @hitp[tid] = *(uint64 *)(reg(\"sp\") + 8);\n  }\n")
+                    .append("  if (arg3 == ").append(P_NEW).append(") {\n    @extc[tid] = 1;\n  }\n}\n\n");
+            s.append(r).append("ReadBuffer_common\n").append(filter).append("\n{\n")
+                    .append("  delete(@extc[tid]);\n")
+                    .append("  if (@hitp[tid]) {\n")
+                    .append("    $s = @smgr[tid];\n")
+                    .append("    if (@blk[tid] != ").append(P_NEW).append(") {\n")
+                    .append("      printf(\"A %llu %d %u %u %u %d %u %d %d\\n\", nsecs, pid, ").append(file("$s"))
+                    .append(", @fork[tid], @blk[tid], ").append(backend("$s"))
+                    .append(", *(uint8 *)@hitp[tid] ? 0 : 1);\n")
+                    .append("    }\n")
+                    .append("    delete(@hitp[tid]);\n    delete(@smgr[tid]);\n    delete(@fork[tid]);\n")
+                    .append("    delete(@blk[tid]);\n  }\n}\n\n");
+
+        }
 
         // extensions: the md layer's, inside the buffer manager (VACUUM FULL and index builds extend outside it)
+        // 13-15 extend inside ReadBuffer_common (@extc), 17 inside ExtendBufferedRel* (@extb), 16 both ways
         String inExtend = "/ curtask->real_parent->tgid == " + postmasterPid
-                + (major >= 16 ? " && (@extc[tid] || @extb[tid]) /" : " && @extc[tid] /");
+                + (v17 ? " && @extb[tid] /" : major == 16 ? " && (@extc[tid] || @extb[tid]) /" : " && @extc[tid] /");
         if (major >= 16) {
             for (String f : List.of("ExtendBufferedRelBy", "ExtendBufferedRelTo")) {
                 s.append(u).append(f).append('\n').append(filter).append("\n{\n  @extb[tid] = 1;\n}\n\n");
@@ -104,25 +114,30 @@ public final class UprobeScript {
                 .append("  printf(\"E %llu %d %u %u %u %d %u 1 %d\\n\", nsecs, pid, ").append(file("arg0"))
                 .append(", arg1, arg2, ").append(backend("arg0")).append(");\n}\n\n");
 
-        // reads that reached the kernel, with their latency
-        s.append(u).append("mdread\n").append(filter).append("\n{\n")
-                .append("  @rs[tid] = nsecs;\n  @rr[tid] = arg0;\n  @rf[tid] = arg1;\n  @rb[tid] = arg2;\n}\n\n");
-        s.append(r).append("mdread\n").append(filter).append("\n{\n")
+        // reads that reached the kernel, with their latency (17: one vectored read of several blocks)
+        String read = v17 ? "mdreadv" : "mdread";
+        s.append(u).append(read).append('\n').append(filter).append("\n{\n")
+                .append("  @rs[tid] = nsecs;\n  @rr[tid] = arg0;\n  @rf[tid] = arg1;\n  @rb[tid] = arg2;\n")
+                .append(v17 ? "  @rn[tid] = arg4;\n" : "").append("}\n\n");
+        s.append(r).append(read).append('\n').append(filter).append("\n{\n")
                 .append("  $t = @rs[tid];\n  if ($t) {\n    $s = @rr[tid];\n")
-                .append("    printf(\"K %llu %d %u %u %u %d %u %d %llu\\n\", $t, pid, ").append(file("$s"))
-                .append(", @rf[tid], @rb[tid], ").append(backend("$s")).append(", nsecs - $t);\n")
+                .append("    printf(\"K %llu %d %u %u %u %d %u %d %llu").append(v17 ? " %d" : "")
+                .append("\\n\", $t, pid, ").append(file("$s"))
+                .append(", @rf[tid], @rb[tid], ").append(backend("$s")).append(", nsecs - $t")
+                .append(v17 ? ", @rn[tid]" : "").append(");\n")
                 .append("    delete(@rs[tid]);\n    delete(@rr[tid]);\n    delete(@rf[tid]);\n    delete(@rb[tid]);\n")
-                .append("  }\n}\n\n");
+                .append(v17 ? "    delete(@rn[tid]);\n" : "").append("  }\n}\n\n");
 
         // shared buffers written out: the md layer's writes inside FlushBuffer
         Optional<String> flush = clone(symbols, "FlushBuffer");
-        if (flush.isPresent() && symbols.contains("mdwrite")) {
+        String write = v17 ? "mdwritev" : "mdwrite";
+        if (flush.isPresent() && symbols.contains(write)) {
             String f = quoted(flush.get());
             used.add(flush.get());
-            used.add("mdwrite");
+            used.add(write);
             s.append(u).append(f).append('\n').append(filter).append("\n{\n  @fl[tid] = 1;\n}\n\n");
             s.append(r).append(f).append('\n').append(filter).append("\n{\n  delete(@fl[tid]);\n}\n\n");
-            s.append(u).append("mdwrite\n/ curtask->real_parent->tgid == ").append(postmasterPid)
+            s.append(u).append(write).append("\n/ curtask->real_parent->tgid == ").append(postmasterPid)
                     .append(" && @fl[tid] /\n{\n")
                     .append("  printf(\"W %llu %d %u %u %u %d %u\\n\", nsecs, pid, ").append(file("arg0"))
                     .append(", arg1, arg2);\n}\n\n");
@@ -150,10 +165,52 @@ public final class UprobeScript {
         shared.retainAll(BpftraceScript.UPROBE_FUNCTIONS);
         BpftraceScript.functionProbes(s, binary, filter, shared);
         used.addAll(shared);
-        s.append("END\n{\n  clear(@rbe);\n  clear(@smgr);\n  clear(@fork);\n  clear(@blk);\n  clear(@hitp);\n")
-                .append("  clear(@extc);\n").append(major >= 16 ? "  clear(@extb);\n" : "").append("  clear(@rs);\n  clear(@rr);\n  clear(@rf);\n")
+        s.append("END\n{\n").append(v17 ? "  clear(@op);\n  clear(@bn);\n  clear(@np);\n  clear(@zrel);\n"
+                        + "  clear(@zfork);\n  clear(@zblk);\n  clear(@rn);\n"
+                        : "  clear(@rbe);\n  clear(@smgr);\n  clear(@fork);\n  clear(@blk);\n  clear(@hitp);\n")
+                .append(v17 ? "" : "  clear(@extc);\n").append(major >= 16 ? "  clear(@extb);\n" : "").append("  clear(@rs);\n  clear(@rr);\n  clear(@rf);\n")
                 .append("  clear(@rb);\n  clear(@fl);\n  clear(@open);\n}\n");
         return new Script(s.toString(), List.copyOf(used));
+    }
+
+    /**
+     * PostgreSQL 17 pins each block in {@code PinBufferForBlock} (inlined), counting it in pg_statio when the read
+     * has a relation: {@code StartReadBuffer(s)} pins from the first block on and stops after the first hit, so a
+     * call that needs no I/O was one hit, and one that does left {@code io_buffers_len} misses in its
+     * {@code ReadBuffersOperation} (rel +0, smgr +8, fork +20, blocknum +40, nblocks +48, io_buffers_len +50),
+     * followed by a hit when it pinned more blocks than that. {@code ReadBufferExtended} with a zeroing mode pins
+     * directly and tells {@code ZeroAndLockBuffer} whether the block was there.
+     */
+    private static void readBuffers17(StringBuilder s, String u, String r, String filter) {
+        s.append(u).append("StartReadBuffer\n").append(filter).append("\n{\n")
+                .append("  @op[tid] = arg0;\n  @bn[tid] = arg2;\n  @np[tid] = 0;\n}\n\n");
+        s.append(u).append("StartReadBuffers\n").append(filter).append("\n{\n")
+                .append("  @op[tid] = arg0;\n  @bn[tid] = arg2;\n  @np[tid] = arg3;\n}\n\n");
+        s.append(r).append("StartReadBuffer,\n").append(r).append("StartReadBuffers\n").append(filter)
+                .append("\n{\n  $o = @op[tid];\n")
+                .append("  if ($o && *(uint64 *)$o) {\n")
+                .append("    $s = *(uint64 *)($o + 8);\n")
+                .append("    $n = 1;\n    if (@np[tid]) {\n      $n = *(int32 *)@np[tid];\n    }\n")
+                .append("    $miss = 0;\n    if (retval & 0xff) {\n      $miss = *(int16 *)($o + 50);\n    }\n")
+                .append("    if ($miss > 0) {\n")
+                .append("      printf(\"A %llu %d %u %u %u %d %u %d 1 %d\\n\", nsecs, pid, ").append(file("$s"))
+                .append(", *(int32 *)($o + 20), @bn[tid], ").append(backend("$s")).append(", $miss);\n    }\n")
+                .append("    if ($n > $miss) {\n")
+                .append("      printf(\"A %llu %d %u %u %u %d %u %d 0\\n\", nsecs, pid, ").append(file("$s"))
+                .append(", *(int32 *)($o + 20), @bn[tid] + $n - 1, ").append(backend("$s")).append(");\n    }\n")
+                .append("  }\n  delete(@op[tid]);\n  delete(@bn[tid]);\n  delete(@np[tid]);\n}\n\n");
+        // RBM_ZERO_AND_LOCK (1) and RBM_ZERO_AND_CLEANUP_LOCK (2): no StartReadBuffer
+        s.append(u).append("ReadBufferExtended\n").append(filter).append("\n{\n")
+                .append("  if (arg3 == 1 || arg3 == 2) {\n")
+                .append("    @zrel[tid] = arg0;\n    @zfork[tid] = arg1;\n    @zblk[tid] = arg2;\n  }\n}\n\n");
+        s.append(r).append("ReadBufferExtended\n").append(filter).append("\n{\n")
+                .append("  delete(@zrel[tid]);\n  delete(@zfork[tid]);\n  delete(@zblk[tid]);\n}\n\n");
+        s.append(u).append("ZeroAndLockBuffer\n").append(filter).append("\n{\n")
+                .append("  $z = @zrel[tid];\n  if ($z) {\n")
+                // a RelationData starts with its RelFileLocator; a local buffer has a negative number
+                .append("    printf(\"A %llu %d %u %u %u %d %u %d %d\\n\", nsecs, pid, ").append(file("$z"))
+                .append(", @zfork[tid], @zblk[tid], (int32)arg0 < 0 ? 0 : -1, (arg2 & 0xff) ? 0 : 1);\n")
+                .append("    delete(@zrel[tid]);\n  }\n}\n\n");
     }
 
     /** db, spc, relfilenode of an SMgrRelation (its RelFileNode/RelFileLocator comes first: spc, db, rel). */

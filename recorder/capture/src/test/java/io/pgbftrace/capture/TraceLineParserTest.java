@@ -66,7 +66,17 @@ class TraceLineParserTest {
                 Event.access(EventKind.EXTEND, 500, 7, 5, 1663, 16384, 0, 41, false),
                 Event.access(EventKind.EXTEND, 500, 7, 5, 1663, 16384, 0, 42, false),
                 Event.access(EventKind.EXTEND, 700, 8, 5, 1663, 16390, 1, 2, true)), events);
-        assertEquals(List.of("bad 2 an extension by 0 blocks"), other);
+        assertEquals(List.of("bad 2 a run of 0 blocks"), other);
+    }
+
+    @Test
+    void accessAndReadLinesMayStandForARunOfBlocks() {
+        feed("A 500 7 5 1663 16384 0 10 -1 1 2", "K 400 7 5 1663 16384 0 10 -1 900 2");
+        assertEquals(List.of(
+                Event.access(EventKind.MISS, 500, 7, 5, 1663, 16384, 0, 10, false),
+                Event.access(EventKind.MISS, 500, 7, 5, 1663, 16384, 0, 11, false),
+                Event.read(400, 7, 5, 1663, 16384, 0, 10, false, 900),
+                Event.read(400, 7, 5, 1663, 16384, 0, 11, false, 900)), events);
     }
 
     @Test

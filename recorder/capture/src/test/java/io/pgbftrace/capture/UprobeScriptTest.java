@@ -42,6 +42,20 @@ class UprobeScriptTest {
     }
 
     @Test
+    void postgres17IsTracedThroughStartReadBuffers() {
+        Set<String> pg17 = Set.of("StartReadBuffer", "StartReadBuffers", "ReadBufferExtended", "ZeroAndLockBuffer",
+                "mdreadv", "mdextend", "mdzeroextend", "ExtendBufferedRelBy", "ExtendBufferedRelTo",
+                "FlushBuffer.isra.15", "mdwritev");
+        String t = UprobeScript.generate("/pg/bin/postgres", 42, 170010, pg17).text();
+        assertTrue(t.contains("uretprobe:/pg/bin/postgres:StartReadBuffer,\nuretprobe:/pg/bin/postgres:StartReadBuffers"),
+                t);
+        assertTrue(t.contains("$miss = *(int16 *)($o + 50);"), "misses from the operation's io_buffers_len");
+        assertTrue(t.contains("uprobe:/pg/bin/postgres:mdreadv\n") && t.contains("uprobe:/pg/bin/postgres:mdwritev"),
+                t);
+        assertFalse(t.contains("@extc") || t.contains("ReadBuffer_common"), "no map that nothing sets: " + t);
+    }
+
+    @Test
     void whatIsMissingIsNamed() {
         Set<String> stripped = Set.of("ReadBufferExtended", "mdread", "mdextend");
         PgbftraceException e = assertThrows(PgbftraceException.class,
@@ -49,7 +63,7 @@ class UprobeScriptTest {
         assertEquals("uprobe capture needs ReadBuffer_common, which its symbol table does not name (a stripped"
                 + " binary keeps only exported functions)", e.getMessage());
         e = assertThrows(PgbftraceException.class, () -> UprobeScript.generate("/pg/bin/postgres", 42, 180004, PG16));
-        assertTrue(e.getMessage().startsWith("uprobe capture supports PostgreSQL 13 to 16 so far, not 18"),
+        assertTrue(e.getMessage().startsWith("uprobe capture supports PostgreSQL 13 to 17 so far, not 18"),
                 e.getMessage());
     }
 

@@ -60,6 +60,12 @@ public final class DemoCommand extends EnvAware implements Callable<Integer> {
     @Option(names = "--no-install", description = "Never install missing packages.")
     boolean noInstall;
 
+    @Option(names = "--pg-bindir", paramLabel = "DIR",
+            description = "The bin folder of the PostgreSQL to run the scenario on (postgres, initdb, pg_ctl), e.g."
+                    + " an unpacked build without USDT probes (traced with uprobes, PostgreSQL 13-17). Default:"
+                    + " the newest under /usr/lib/postgresql.")
+    Path pgBindir;
+
     @Option(names = "--list", description = "List the bundled scenarios and exit.")
     boolean list;
 
@@ -81,6 +87,14 @@ public final class DemoCommand extends EnvAware implements Callable<Integer> {
         } catch (Scenario.FormatException e) {
             throw PgbftraceException.usage(e.getMessage());
         }
+        if (pgBindir != null) {
+            for (String program : List.of("postgres", "initdb", "pg_ctl")) {
+                if (!Files.isExecutable(pgBindir.resolve(program))) {
+                    throw PgbftraceException.usage("--pg-bindir " + pgBindir + " has no " + program
+                            + "; give the bin folder of a PostgreSQL installation or unpacked build");
+                }
+            }
+        }
         Path dir = out != null ? out : Path.of("demo-" + s.name());
         PrintStream err = new PrintStream(new WriterOutputStream(spec.commandLine().getErr()), true);
 
@@ -88,7 +102,7 @@ public final class DemoCommand extends EnvAware implements Callable<Integer> {
         if (cannot != null) {
             return fallback(s, cannot, err);
         }
-        Path bin = ThrowawayCluster.findServer().orElseThrow();
+        Path bin = pgBindir != null ? pgBindir.toAbsolutePath() : ThrowawayCluster.findServer().orElseThrow();
         String text = Files.isRegularFile(Path.of(scenario)) ? Files.readString(Path.of(scenario))
                 : DemoResources.text(s.name());
         Demo.Result r = Demo.run(s, text, dir, force, keepCluster, bin, env, err, VersionProvider.version());
@@ -108,7 +122,7 @@ public final class DemoCommand extends EnvAware implements Callable<Integer> {
         if (!"root".equals(System.getProperty("user.name"))) {
             return "tracing needs root (run it with sudo)";
         }
-        List<String[]> missing = Demo.missing(env);
+        List<String[]> missing = Demo.missing(env, pgBindir == null);
         if (!missing.isEmpty()) {
             List<String> what = missing.stream().map(m -> m[0]).toList();
             List<String> packages = missing.stream().map(m -> m[1]).toList();
@@ -123,9 +137,12 @@ public final class DemoCommand extends EnvAware implements Callable<Integer> {
             List<String> install = new ArrayList<>(List.of(apt.get().toString(), "install", "-y", "-qq",
                     "--no-install-recommends"));
             install.addAll(packages);
-            if (run(install) != 0 || !Demo.missing(env).isEmpty()) {
+            if (run(install) != 0 || !Demo.missing(env, pgBindir == null).isEmpty()) {
                 return "installing " + String.join(" ", packages) + " failed";
             }
+        }
+        if (pgBindir != null) {
+            return null; // the recorder traces it with USDT probes or uprobes, or says what it lacks
         }
         Path postgres = ThrowawayCluster.findServer().orElseThrow().resolve("postgres");
         try {

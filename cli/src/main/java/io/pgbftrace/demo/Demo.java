@@ -203,12 +203,12 @@ public final class Demo {
     }
 
     /** What tracing needs that this machine lacks, each with the Debian package that brings it. */
-    public static List<String[]> missing(Map<String, String> env) {
+    public static List<String[]> missing(Map<String, String> env, boolean needServer) {
         List<String[]> out = new ArrayList<>();
         if (Preflight.findOnPath("bpftrace", env).isEmpty()) {
             out.add(new String[]{"bpftrace", "bpftrace"});
         }
-        if (ThrowawayCluster.findServer().isEmpty()) {
+        if (needServer && ThrowawayCluster.findServer().isEmpty()) {
             out.add(new String[]{"a PostgreSQL server", "postgresql"});
         }
         return out;

@@ -8,4 +8,8 @@ public final class PrerequisitesAccess {
     public static void requireTracing() {
         Prerequisites.requireTracing();
     }
+
+    public static java.nio.file.Path embeddedPostgres(int major) {
+        return Prerequisites.embeddedPostgres(major);
+    }
 }

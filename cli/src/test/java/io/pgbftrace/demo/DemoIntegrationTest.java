@@ -69,6 +69,34 @@ class DemoIntegrationTest {
                 "the throwaway cluster is gone");
     }
 
+    /** --pg-bindir runs the scenario on another build: one without USDT probes is traced with uprobes. */
+    @Test
+    void runsOnABuildWithoutProbesGivenItsBinFolder() throws Exception {
+        io.pgbftrace.cli.PrerequisitesAccess.requireTracing();
+        Path bin = io.pgbftrace.cli.PrerequisitesAccess.embeddedPostgres(17);
+        Path out = tmp.resolve("pg17");
+        Run r = demo(Map.of("PATH", System.getenv("PATH")), "--scenario", "seqscan-small", "--out", out.toString(),
+                "--pg-bindir", bin.toString());
+        assertEquals(0, r.code(), r.err());
+        StringWriter info = new StringWriter();
+        io.pgbftrace.cli.Main.execute(new String[]{"info", out.resolve("session").toString(), "--json"},
+                new PrintWriter(info), new PrintWriter(new StringWriter()), Map.of());
+        JsonNode doc = new ObjectMapper().readTree(info.toString());
+        JsonNode session = doc.get("session");
+        assertTrue(session.get("postgres").get("version").asText().startsWith("17."), session.toString());
+        assertEquals("uprobe", session.get("bpftrace").get("captureMethod").asText());
+        JsonNode small = relation(doc, "public.small");
+        long size = small.get("sizeBlocks").asLong();
+        assertEquals(size, small.get("misses").asLong(), "cold start: the first scan reads every block in");
+        assertEquals(size, small.get("hits").asLong(), "the second scan finds every block");
+
+        Run bad = demo(Map.of("PATH", System.getenv("PATH")), "--scenario", "seqscan-small", "--out",
+                tmp.resolve("bad").toString(), "--pg-bindir", tmp.toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().startsWith("pgbftrace demo: --pg-bindir " + tmp + " has no postgres; give the bin"
+                + " folder of a PostgreSQL installation or unpacked build"), bad.err());
+    }
+
     @Test
     void scenarioMistakesAreUsageErrors() throws Exception {
         Run unknown = demo(Map.of("PATH", System.getenv("PATH")), "--scenario", "nope", "--out", tmp.toString());

@@ -34,7 +34,8 @@ final class InfoText {
         if (m.postgres.version != null) {
             field(b, "postgres", String.format(Locale.ROOT, "%s, block size %s, shared_buffers %s (%s buffers)",
                     m.postgres.version, m.postgres.blockSize, m.postgres.sharedBuffers,
-                    m.postgres.sharedBuffersBlocks == null ? "?" : num(m.postgres.sharedBuffersBlocks)));
+                    m.postgres.sharedBuffersBlocks == null ? "?" : num(m.postgres.sharedBuffersBlocks))
+                    + (m.postgres.ioMethod == null ? "" : ", io_method " + m.postgres.ioMethod));
         }
         field(b, "host", m.hostName);
         field(b, "recorded", m.startWall == null ? null

@@ -202,6 +202,7 @@ public final class Recorder {
         m.postgres.blockSize = server.blockSize();
         m.postgres.sharedBuffers = server.sharedBuffers();
         m.postgres.sharedBuffersBlocks = server.sharedBuffersBlocks();
+        m.postgres.ioMethod = server.ioMethod();
         m.postgres.postmasterPid = postmaster;
         m.postgres.binary = binary.toString();
         m.postgres.connection = options.connection().describe();

@@ -79,6 +79,8 @@ public class SessionMetadata {
         public Integer blockSize;
         public String sharedBuffers;
         public Long sharedBuffersBlocks;
+        /** PostgreSQL 18's io_method (sync, worker, io_uring); null before 18. */
+        public String ioMethod;
         public Integer postmasterPid;
         public String binary;
         public String connection;

@@ -62,7 +62,7 @@ public final class DemoCommand extends EnvAware implements Callable<Integer> {
 
     @Option(names = "--pg-bindir", paramLabel = "DIR",
             description = "The bin folder of the PostgreSQL to run the scenario on (postgres, initdb, pg_ctl), e.g."
-                    + " an unpacked build without USDT probes (traced with uprobes, PostgreSQL 13-17). Default:"
+                    + " an unpacked build without USDT probes (traced with uprobes, PostgreSQL 13-18). Default:"
                     + " the newest under /usr/lib/postgresql.")
     Path pgBindir;
 

@@ -69,7 +69,7 @@ public final class RecordCommand extends EnvAware implements Callable<Integer> {
 
     @Option(names = "--method", paramLabel = "METHOD", defaultValue = "auto",
             description = "How to trace: usdt (the binary's USDT probes), uprobe (uprobes on the buffer manager's"
-                    + " functions, for builds without probes; PostgreSQL 13-17) or auto (usdt where the binary has"
+                    + " functions, for builds without probes; PostgreSQL 13-18) or auto (usdt where the binary has"
                     + " probes, else uprobe; the default).")
     String captureMethod;
 

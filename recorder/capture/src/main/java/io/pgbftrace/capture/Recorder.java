@@ -147,7 +147,8 @@ public final class Recorder {
     }
 
     /** The script, and how it traces: the binary's USDT probes, or uprobes on its functions. */
-    private record Capture(BpftraceScript.Script script, String method, List<String> functions) {
+    private record Capture(BpftraceScript.Script script, String method, List<String> functions,
+                           List<String> notes) {
     }
 
     private Capture capture(Path binary, int postmaster, ServerInfo server) {
@@ -163,13 +164,13 @@ public final class Recorder {
         if (method.equals("usdt") || method.equals("auto") && !notes.isEmpty()) {
             if (notes.isEmpty()) {
                 throw new PgbftraceException(binary + " has no USDT probes: this PostgreSQL was built without"
-                        + " --enable-dtrace; use --method uprobe (PostgreSQL 13-17), or a build with probes"
+                        + " --enable-dtrace; use --method uprobe (PostgreSQL 13-18), or a build with probes"
                         + " (Debian's and Ubuntu's packages have them)");
             }
             Set<String> functions = new java.util.HashSet<>(symbols);
             functions.retainAll(BpftraceScript.UPROBE_FUNCTIONS);
             return new Capture(BpftraceScript.generate(binary.toString(), postmaster, notes, functions,
-                    options.forcePairing()), "usdt", List.copyOf(new java.util.TreeSet<>(functions)));
+                    options.forcePairing()), "usdt", List.copyOf(new java.util.TreeSet<>(functions)), List.of());
         }
         if (options.forcePairing()) {
             throw PgbftraceException.usage("--outcome-method pairing is for USDT probes; uprobe capture reads the"
@@ -183,7 +184,8 @@ public final class Recorder {
                     + " --enable-dtrace), and " : ": ") + e.getMessage() + "; use a build with USDT probes (Debian's"
                     + " and Ubuntu's packages have them) or an unstripped one", e);
         }
-        return new Capture(new BpftraceScript.Script(u.text(), UprobeScript.METHOD, null), "uprobe", u.functions());
+        return new Capture(new BpftraceScript.Script(u.text(), UprobeScript.METHOD, null), "uprobe", u.functions(),
+                u.notes());
     }
 
     private SessionMetadata metadata(ServerInfo server, int postmaster, Path binary, Path bpftrace,
@@ -216,6 +218,7 @@ public final class Recorder {
         if (capture.method().equals("uprobe")) {
             m.notes.add("traced with uprobes on the buffer manager's functions (no USDT probes); statements are"
                     + " marked for the simple protocol only");
+            m.notes.addAll(capture.notes());
         }
         if (script.fallbackWhy() != null) {
             m.notes.add("HIT/MISS/EXTEND inferred by kernel-read pairing: " + script.fallbackWhy());

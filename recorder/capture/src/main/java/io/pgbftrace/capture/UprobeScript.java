@@ -21,7 +21,8 @@ import java.util.TreeSet;
  * are {@code mdread}; buffer writes are {@code mdwrite} inside {@code FlushBuffer} (a compiler clone such as
  * {@code FlushBuffer.isra.11} is fine: only its entry and return are used). PostgreSQL 17 reads through
  * {@code StartReadBuffer(s)} (see {@link #readBuffers17}) and the md layer's vectored {@code mdreadv}/{@code
- * mdwritev}; 18 reads asynchronously and is not covered yet.
+ * mdwritev}; 18 pins like 17 but forwards pinned buffers between calls (see {@link #readBuffers18}) and reads
+ * asynchronously: its kernel reads are not traced yet (the session says so).
  */
 public final class UprobeScript {
     public static final String METHOD = "function-uprobes";
@@ -32,10 +33,16 @@ public final class UprobeScript {
             "mdzeroextend");
     private static final List<String> REQUIRED_17 = List.of("StartReadBuffer", "StartReadBuffers",
             "ReadBufferExtended", "ZeroAndLockBuffer", "mdreadv", "mdextend");
+    private static final List<String> REQUIRED_18 = List.of("StartReadBuffer", "StartReadBuffers",
+            "ReadBufferExtended", "ZeroAndLockBuffer", "pgstat_count_io_op", "mdextend");
+    /** 18's IOOP_HIT (pgstat.h: EVICT, FSYNC, HIT, ...). */
+    private static final int IOOP_HIT_18 = 2;
+    /** The buffers of one StartReadBuffers call that 18's script looks at: io_combine_limit's default, 128kB. */
+    static final int MAX_BLOCKS_PER_READ_18 = 16;
     private static final String P_NEW = "0xffffffff";
 
     /** The script, and the functions it attaches to (as the symbol table names them). */
-    public record Script(String text, List<String> functions) {
+    public record Script(String text, List<String> functions, List<String> notes) {
     }
 
     private UprobeScript() {
@@ -47,12 +54,12 @@ public final class UprobeScript {
      */
     public static Script generate(String binary, int postmasterPid, int versionNum, Set<String> symbols) {
         int major = versionNum / 10000;
-        if (major < 13 || major > 17) {
-            throw new PgbftraceException("uprobe capture supports PostgreSQL 13 to 17 so far, not " + major
-                    + (major > 17 ? " (18 reads asynchronously)" : ""));
+        if (major < 13 || major > 18) {
+            throw new PgbftraceException("uprobe capture supports PostgreSQL 13 to 18 so far, not " + major);
         }
         boolean v17 = major >= 17;
-        List<String> required = new ArrayList<>(v17 ? REQUIRED_17 : REQUIRED);
+        boolean v18 = major >= 18;
+        List<String> required = new ArrayList<>(v18 ? REQUIRED_18 : v17 ? REQUIRED_17 : REQUIRED);
         if (major >= 16) {
             required.addAll(REQUIRED_16);
         }
@@ -72,7 +79,9 @@ public final class UprobeScript {
                 .append("BEGIN { printf(\"R %llu\\n\", nsecs); }\n")
                 .append("interval:ms:100 { printf(\"T %llu\\n\", nsecs); }\n\n");
 
-        if (v17) {
+        if (v18) {
+            readBuffers18(s, u, r, filter);
+        } else if (v17) {
             readBuffers17(s, u, r, filter);
         } else {
             // the accesses pg_statio counts: those through ReadBufferExtended
@@ -114,8 +123,14 @@ public final class UprobeScript {
                 .append("  printf(\"E %llu %d %u %u %u %d %u 1 %d\\n\", nsecs, pid, ").append(file("arg0"))
                 .append(", arg1, arg2, ").append(backend("arg0")).append(");\n}\n\n");
 
-        // reads that reached the kernel, with their latency (17: one vectored read of several blocks)
+        // reads that reached the kernel, with their latency (17: one vectored read of several blocks); 18 reads
+        // asynchronously (in I/O workers, or io_uring), not traced yet
         String read = v17 ? "mdreadv" : "mdread";
+        List<String> notes = new ArrayList<>();
+        if (v18) {
+            notes.add("PostgreSQL 18 reads asynchronously: kernel reads (and their latency) are not traced yet by"
+                    + " uprobe capture; hits, misses and extends are");
+        } else {
         s.append(u).append(read).append('\n').append(filter).append("\n{\n")
                 .append("  @rs[tid] = nsecs;\n  @rr[tid] = arg0;\n  @rf[tid] = arg1;\n  @rb[tid] = arg2;\n")
                 .append(v17 ? "  @rn[tid] = arg4;\n" : "").append("}\n\n");
@@ -127,6 +142,7 @@ public final class UprobeScript {
                 .append(v17 ? ", @rn[tid]" : "").append(");\n")
                 .append("    delete(@rs[tid]);\n    delete(@rr[tid]);\n    delete(@rf[tid]);\n    delete(@rb[tid]);\n")
                 .append(v17 ? "    delete(@rn[tid]);\n" : "").append("  }\n}\n\n");
+        }
 
         // shared buffers written out: the md layer's writes inside FlushBuffer
         Optional<String> flush = clone(symbols, "FlushBuffer");
@@ -165,12 +181,64 @@ public final class UprobeScript {
         shared.retainAll(BpftraceScript.UPROBE_FUNCTIONS);
         BpftraceScript.functionProbes(s, binary, filter, shared);
         used.addAll(shared);
-        s.append("END\n{\n").append(v17 ? "  clear(@op);\n  clear(@bn);\n  clear(@np);\n  clear(@zrel);\n"
-                        + "  clear(@zfork);\n  clear(@zblk);\n  clear(@rn);\n"
-                        : "  clear(@rbe);\n  clear(@smgr);\n  clear(@fork);\n  clear(@blk);\n  clear(@hitp);\n")
-                .append(v17 ? "" : "  clear(@extc);\n").append(major >= 16 ? "  clear(@extb);\n" : "").append("  clear(@rs);\n  clear(@rr);\n  clear(@rf);\n")
-                .append("  clear(@rb);\n  clear(@fl);\n  clear(@open);\n}\n");
-        return new Script(s.toString(), List.copyOf(used));
+        // END clears exactly the maps the script sets (bpftrace refuses a map nothing assigns)
+        List<String> maps = new ArrayList<>(v18 ? List.of("op", "bn", "nin", "fw", "bufs", "hit", "zrel", "zfork",
+                "zblk") : v17 ? List.of("op", "bn", "np", "zrel", "zfork", "zblk", "rs", "rr", "rf", "rb", "rn")
+                : List.of("rbe", "smgr", "fork", "blk", "hitp", "extc", "rs", "rr", "rf", "rb"));
+        if (major >= 16) {
+            maps.add("extb");
+        }
+        if (used.contains(write)) {
+            maps.add("fl");
+        }
+        if (used.contains("exec_simple_query")) {
+            maps.add("open");
+        }
+        s.append("END\n{\n");
+        maps.forEach(m -> s.append("  clear(@").append(m).append(");\n"));
+        s.append("}\n");
+        return new Script(s.toString(), List.copyOf(used), List.copyOf(notes));
+    }
+
+    /**
+     * PostgreSQL 18 pins like 17, but {@code StartReadBuffers} takes over buffers a split earlier call pinned
+     * ("forwarded", leading non-zero entries of {@code buffers[]} at entry, counted then), and may hand pinned
+     * buffers on to the next call. So the blocks counted in a call are the entries from the first not forwarded
+     * on that are non-zero at return; the last of them was a hit when {@code pgstat_count_io_op(..., IOOP_HIT)} ran
+     * meanwhile (the loop stops at the first hit), the others misses. Entries past {@link #MAX_BLOCKS_PER_READ_18}
+     * are not looked at (a larger io_combine_limit).
+     */
+    private static void readBuffers18(StringBuilder s, String u, String r, String filter) {
+        String loop = "  unroll(" + MAX_BLOCKS_PER_READ_18 + ") {\n";
+        s.append(u).append("StartReadBuffer\n").append(filter).append("\n{\n")
+                .append("  @op[tid] = arg0;\n  @bn[tid] = arg2;\n  @nin[tid] = 1;\n  @fw[tid] = 0;\n")
+                .append("  @bufs[tid] = arg1;\n  @hit[tid] = 0;\n}\n\n");
+        s.append(u).append("StartReadBuffers\n").append(filter).append("\n{\n")
+                .append("  $n = *(int32 *)arg3;\n  $i = (uint64)0;\n  $f = 0;\n  $stop = 0;\n").append(loop)
+                .append("    if (!$stop && $i < $n) {\n")
+                .append("      if (*(int32 *)(arg1 + $i * 4) != 0) {\n        $f = $f + 1;\n      } else {\n")
+                .append("        $stop = 1;\n      }\n    }\n    $i = $i + 1;\n  }\n")
+                .append("  @op[tid] = arg0;\n  @bn[tid] = arg2;\n  @nin[tid] = $n;\n  @fw[tid] = $f;\n")
+                .append("  @bufs[tid] = arg1;\n  @hit[tid] = 0;\n}\n\n");
+        s.append(u).append("pgstat_count_io_op\n/ @op[tid] && arg2 == ").append(IOOP_HIT_18)
+                .append(" /\n{\n  @hit[tid] = 1;\n}\n\n");
+        s.append(r).append("StartReadBuffer,\n").append(r).append("StartReadBuffers\n").append(filter)
+                .append("\n{\n  $o = @op[tid];\n  $b = @bufs[tid];\n  $n = @nin[tid];\n  $f = @fw[tid];\n")
+                .append("  $i = (uint64)0;\n  $p = 0;\n").append(loop)
+                .append("    if ($i >= $f && $i < $n) {\n")
+                .append("      if (*(int32 *)($b + $i * 4) != 0) {\n        $p = $p + 1;\n      }\n    }\n")
+                .append("    $i = $i + 1;\n  }\n")
+                .append("  if ($o && *(uint64 *)$o && $p > 0) {\n")
+                .append("    $s = *(uint64 *)($o + 8);\n")
+                .append("    $miss = $p;\n    if (@hit[tid]) {\n      $miss = $p - 1;\n")
+                .append("      printf(\"A %llu %d %u %u %u %d %u %d 0\\n\", nsecs, pid, ").append(file("$s"))
+                .append(", *(int32 *)($o + 20), @bn[tid] + $f + $p - 1, ").append(backend("$s")).append(");\n    }\n")
+                .append("    if ($miss > 0) {\n")
+                .append("      printf(\"A %llu %d %u %u %u %d %u %d 1 %d\\n\", nsecs, pid, ").append(file("$s"))
+                .append(", *(int32 *)($o + 20), @bn[tid] + $f, ").append(backend("$s")).append(", $miss);\n    }\n")
+                .append("  }\n  delete(@op[tid]);\n  delete(@bn[tid]);\n  delete(@nin[tid]);\n  delete(@fw[tid]);\n")
+                .append("  delete(@bufs[tid]);\n  delete(@hit[tid]);\n}\n\n");
+        zeroingReads(s, u, r, filter);
     }
 
     /**
@@ -199,7 +267,11 @@ public final class UprobeScript {
                 .append("      printf(\"A %llu %d %u %u %u %d %u %d 0\\n\", nsecs, pid, ").append(file("$s"))
                 .append(", *(int32 *)($o + 20), @bn[tid] + $n - 1, ").append(backend("$s")).append(");\n    }\n")
                 .append("  }\n  delete(@op[tid]);\n  delete(@bn[tid]);\n  delete(@np[tid]);\n}\n\n");
-        // RBM_ZERO_AND_LOCK (1) and RBM_ZERO_AND_CLEANUP_LOCK (2): no StartReadBuffer
+        zeroingReads(s, u, r, filter);
+    }
+
+    /** RBM_ZERO_AND_LOCK (1) and RBM_ZERO_AND_CLEANUP_LOCK (2) pin without StartReadBuffer (17, 18). */
+    private static void zeroingReads(StringBuilder s, String u, String r, String filter) {
         s.append(u).append("ReadBufferExtended\n").append(filter).append("\n{\n")
                 .append("  if (arg3 == 1 || arg3 == 2) {\n")
                 .append("    @zrel[tid] = arg0;\n    @zfork[tid] = arg1;\n    @zblk[tid] = arg2;\n  }\n}\n\n");

@@ -150,10 +150,8 @@ final class ReportData implements SessionVisitor {
             }
         }
         statements.event(e);
-        if (e.kind() == EventKind.WRITE) {
-            checkpoints.write(e.pid());
-            writers.write(e.pid());
-        }
+        checkpoints.event(e);
+        writers.event(e);
         RelationData d = files.of(e);
         if (e.kind().isAccess()) {
             Long last = lastBlock.put(new SeqKey(e.pid(), e.fileKey(), e.fork()), e.block());
@@ -177,15 +175,8 @@ final class ReportData implements SessionVisitor {
         } else {
             markersDropped++;
         }
-        switch (e.kind()) {
-            case CHECKPOINT_START -> {
-                checkpoints.start(e.pid(), e.timeNs(), e.value());
-                writers.checkpointStarted(e.pid());
-            }
-            case CHECKPOINT_DONE -> checkpoints.done(e.pid(), e.timeNs());
-            default -> {
-            }
-        }
+        checkpoints.event(e);
+        writers.event(e);
     }
 
     /** Keeps the first statements by start: they end (and come here) in another order. */

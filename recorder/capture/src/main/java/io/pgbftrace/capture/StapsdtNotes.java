@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -147,17 +146,8 @@ public final class StapsdtNotes {
     }
 
     /**
-     * Which of these functions the binary's symbol tables name (.dynsym, kept by distribution builds, and
-     * .symtab when not stripped): where bpftrace can attach uprobes.
-     */
-    public static Set<String> functions(Path binary, Set<String> wanted) throws IOException {
-        Set<String> found = new HashSet<>(functionNames(binary));
-        found.retainAll(wanted);
-        return found;
-    }
-
-    /**
-     * Every function the binary's symbol tables name, compiler clones included ({@code FlushBuffer.isra.11}):
+     * Every function the binary's symbol tables name (.dynsym, kept by distribution builds, and .symtab when not
+     * stripped: where bpftrace can attach uprobes), compiler clones included ({@code FlushBuffer.isra.11}):
      * empty when it is not an x86-64 ELF file or has no symbol table.
      */
     public static Set<String> functionNames(Path binary) throws IOException {

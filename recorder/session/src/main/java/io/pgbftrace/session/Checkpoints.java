@@ -22,6 +22,17 @@ public final class Checkpoints {
     /** Per process with a checkpoint running: its index in {@link #started} and its writes so far. */
     private final Map<Integer, long[]> open = new HashMap<>();
 
+    /** Feed every event: checkpoint starts and ends, and the writes in between. */
+    public void event(Event e) {
+        switch (e.kind()) {
+            case WRITE -> write(e.pid());
+            case CHECKPOINT_START -> start(e.pid(), e.timeNs(), e.value());
+            case CHECKPOINT_DONE -> done(e.pid(), e.timeNs());
+            default -> {
+            }
+        }
+    }
+
     public void start(int pid, long timeNs, long flags) {
         open.put(pid, new long[]{started.size(), 0});
         started.add(new Checkpoint(pid, timeNs, -1, flags, 0));

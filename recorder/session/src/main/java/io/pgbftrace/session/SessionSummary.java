@@ -126,19 +126,8 @@ public final class SessionSummary {
             }
             counts.merge(e.kind(), 1L, Long::sum);
             rewrites.event(e);
-            switch (e.kind()) {
-                case WRITE -> {
-                    writers.write(e.pid());
-                    checkpoints.write(e.pid());
-                }
-                case CHECKPOINT_START -> {
-                    checkpoints.start(e.pid(), e.timeNs(), e.value());
-                    writers.checkpointStarted(e.pid());
-                }
-                case CHECKPOINT_DONE -> checkpoints.done(e.pid(), e.timeNs());
-                default -> {
-                }
-            }
+            writers.event(e);
+            checkpoints.event(e);
             if (first == 0 || e.timeNs() < first) {
                 first = e.timeNs();
             }

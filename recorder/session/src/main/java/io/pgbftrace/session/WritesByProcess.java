@@ -14,6 +14,16 @@ public final class WritesByProcess {
     private final Map<Integer, Long> byPid = new HashMap<>();
     private final Map<Integer, String> kinds = new HashMap<>();
 
+    /** Feed every event: writes are counted, and a checkpoint's start names its process. */
+    public void event(Event e) {
+        switch (e.kind()) {
+            case WRITE -> write(e.pid());
+            case CHECKPOINT_START -> checkpointStarted(e.pid());
+            default -> {
+            }
+        }
+    }
+
     public void process(ServerProcess p) {
         kinds.put(p.pid(), p.kind());
     }

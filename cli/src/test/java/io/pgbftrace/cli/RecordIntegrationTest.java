@@ -183,7 +183,7 @@ class RecordIntegrationTest {
      * indexes, sequences) compared with pg_statio by oid: rewrites (VACUUM FULL with TOAST, CLUSTER, ALTER TABLE ...
      * TYPE handing its TOAST table over by link, REFRESH MATERIALIZED VIEW), REINDEX, SET TABLESPACE, a partition
      * attached while recording, hash and BRIN indexes, an unlogged table, COPY, a sequence, a temporary table, and
-     * pgbench -M prepared with 4 clients running all along. What a rewrite fills through its transient relation
+     * pgbench -M prepared with 4 clients running meanwhile. What a rewrite fills through its transient relation
      * counts there (PostgreSQL drops those counts with the transient), not on the relation.
      */
     @Test
@@ -223,9 +223,10 @@ class RecordIntegrationTest {
         Map<Long, long[]> before = statioByOid("postgres", names);
         Path session = tmp.resolve("exact");
         Process pgbench;
-        try (ToolProcess rec = startRecording(session, tmp.resolve("exact.log"));
+        // bursts (VACUUM FULL, the inserts) on top of the clients: room for them, so that no event is lost
+        try (ToolProcess rec = startRecording(session, tmp.resolve("exact.log"), "--buffer-pages", "16384");
              Connection temp = cluster.connect("postgres"); Statement tst = temp.createStatement()) {
-            pgbench = new ProcessBuilder(pgbench("-M", "prepared", "-c", "4", "-j", "2", "-t", "200", "-R", "400", "-n"))
+            pgbench = new ProcessBuilder(pgbench("-M", "prepared", "-c", "4", "-j", "2", "-t", "100", "-R", "200", "-n"))
                     .redirectErrorStream(true).redirectOutput(tmp.resolve("pgbench.log").toFile()).start();
             sql("postgres",
                     "VACUUM FULL docs",

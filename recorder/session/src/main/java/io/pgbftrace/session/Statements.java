@@ -24,6 +24,8 @@ public final class Statements {
     private final java.util.List<Share> finishedShares = new java.util.ArrayList<>();
     /** Executions that ended, held until a worker's share that arrives late can no longer belong to them. */
     private final java.util.ArrayDeque<Execution> ended = new java.util.ArrayDeque<>();
+    /** The same, per backend: where an access that arrives after its backend's next statement began goes. */
+    private final Map<Integer, java.util.ArrayDeque<Execution>> endedByPid = new HashMap<>();
     private long newestNs;
     /**
      * How late one process's events may arrive after another's: bpftrace hands over each CPU's events in turn
@@ -338,10 +340,16 @@ public final class Statements {
                 if (share != null) {
                     share.add(e);
                     share.files.add(e.fileKey());
-                } else if (x != null) {
+                } else if (x != null && e.timeNs() >= x.startNs()) {
                     x.add(e, true);
                 } else {
-                    outside.add(e);
+                    // by time, not arrival: a backend's events can come after its next QUERY (another CPU's)
+                    Execution held = endedAt(e.pid(), e.timeNs());
+                    if (held != null) {
+                        held.add(e, true);
+                    } else {
+                        outside.add(e);
+                    }
                 }
             }
             default -> {
@@ -353,6 +361,22 @@ public final class Statements {
         }
     }
 
+    /** The ended execution of this backend, still held, that was running at this time; null when none. */
+    private Execution endedAt(int pid, long timeNs) {
+        java.util.ArrayDeque<Execution> held = endedByPid.get(pid);
+        if (held == null) {
+            return null;
+        }
+        for (java.util.Iterator<Execution> it = held.descendingIterator(); it.hasNext(); ) {
+            Execution x = it.next();
+            long end = x.endNs >= 0 ? x.endNs : x.nextNs;
+            if (x.startNs() <= timeNs && timeNs < end) {
+                return x;
+            }
+        }
+        return null;
+    }
+
     private void end(int pid, long timeNs) {
         Execution x = running.remove(pid);
         if (x != null) {
@@ -360,11 +384,19 @@ public final class Statements {
             x.endNs = sawDone ? timeNs : -1;
             x.nextNs = timeNs;
             ended.addLast(x);
+            endedByPid.computeIfAbsent(pid, p -> new java.util.ArrayDeque<>()).addLast(x);
         }
     }
 
     /** Adds the worker shares that ran within it (by the time they started), then hands it to the sink. */
     private void handOn(Execution x) {
+        java.util.ArrayDeque<Execution> held = endedByPid.get(x.pid());
+        if (held != null) {
+            held.remove(x); // the oldest of its backend: handed on in the order they ended
+            if (held.isEmpty()) {
+                endedByPid.remove(x.pid());
+            }
+        }
         long until = x.nextNs >= 0 ? x.nextNs : Long.MAX_VALUE;
         for (java.util.Iterator<Share> it = finishedShares.iterator(); it.hasNext(); ) {
             Share share = it.next();

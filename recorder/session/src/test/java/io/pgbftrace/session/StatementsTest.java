@@ -44,4 +44,21 @@ class StatementsTest {
         assertEquals(100, done.get(0).durationNs());
         assertEquals(1, s.outside().hits());
     }
+
+    @Test
+    void aBackendsAccessThatArrivesAfterItsNextStatementBeganCountsForTheOneItRanIn() {
+        List<Statements.Execution> done = new ArrayList<>();
+        Statements s = new Statements(done::add);
+        s.event(Event.query(100, 1, "select 1"));
+        s.event(hit(110, 1));
+        s.event(Event.marker(EventKind.QUERY_DONE, 200, 1, 0));
+        s.event(Event.query(300, 1, "select 2"));
+        s.event(hit(190, 1)); // from another CPU's buffer: it ran in the first statement
+        s.event(hit(250, 1)); // between the two: no statement's
+        s.event(hit(310, 1));
+        s.event(Event.marker(EventKind.QUERY_DONE, 400, 1, 0));
+        s.finish();
+        assertEquals(List.of(2L, 1L), done.stream().map(Statements.Execution::hits).toList());
+        assertEquals(1, s.outside().hits());
+    }
 }

@@ -101,8 +101,8 @@ final class BpftraceProcess {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (!process.isAlive() && process.exitValue() > 128) {
-            // killed: whatever it printed before (warnings) is not the reason
+        if (!process.isAlive() && process.exitValue() > 128 && process.exitValue() <= 128 + 64) {
+            // killed: whatever it printed before (warnings) is not the reason (bpftrace's own errors exit with 255)
             return "bpftrace was killed by signal " + (process.exitValue() - 128) + " (not by pgbftrace)";
         }
         synchronized (stderrTail) {

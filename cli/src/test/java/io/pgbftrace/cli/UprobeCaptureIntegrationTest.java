@@ -3,6 +3,8 @@ package io.pgbftrace.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgbftrace.demo.ThrowawayCluster;
+import io.pgbftrace.session.EventKind;
+import io.pgbftrace.session.SessionReader;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * misses + extends = {@code _blks_read} up to 15. From 16 PostgreSQL no longer counts a relation's extension in
  * {@code _blks_read} (it extends through ExtendBufferedRelBy, outside ReadBufferExtended): there misses =
  * {@code _blks_read}, and the extensions are recorded apart. 17 reads through StartReadBuffers (read streams),
- * 18 asynchronously (io_method worker or sync here).
+ * 18 asynchronously (io_method worker or sync here): the blocks its kernel reads brought in, whichever process
+ * performed them, equal the reading backend's own I/O statistics (pg_stat_get_backend_io).
  */
 class UprobeCaptureIntegrationTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,15 +39,19 @@ class UprobeCaptureIntegrationTest {
     Path tmp;
 
     @ParameterizedTest(name = "PostgreSQL {0}")
-    @ValueSource(strings = {"13", "14", "15", "16", "17", "18 io_method=worker", "18 io_method=sync"})
+    @ValueSource(strings = {"13", "14", "15", "16", "17", "18 io_method=worker", "18 io_method=sync",
+            // no ring (big_t is smaller than a quarter of shared_buffers): read-ahead combines up to 128 blocks
+            "18 io_method=worker io_max_combine_limit=1MB io_combine_limit=1MB shared_buffers=128MB"})
     void aBuildWithoutProbesIsRecordedThroughUprobesAndEqualsPgStatio(String build) throws Exception {
         Prerequisites.requireTracing();
         int major = Integer.parseInt(build.split(" ")[0]);
         Path bin = Prerequisites.embeddedPostgres(major);
         Map<String, String> settings = new HashMap<>(Map.of("shared_buffers", "16MB", "autovacuum", "off",
                 "fsync", "off"));
-        if (build.contains("io_method=")) {
-            settings.put("io_method", build.substring(build.indexOf('=') + 1));
+        for (String setting : build.substring(build.indexOf(' ') + 1).split(" ")) {
+            if (setting.contains("=")) { // 18: io_method, and reads of up to 128 blocks
+                settings.put(setting.substring(0, setting.indexOf('=')), setting.substring(setting.indexOf('=') + 1));
+            }
         }
         try (ThrowawayCluster pg = ThrowawayCluster.start(bin, settings)) {
             sql(pg, "CREATE TABLE pre_t (a int PRIMARY KEY, b text)",
@@ -59,7 +66,7 @@ class UprobeCaptureIntegrationTest {
             List<String> args = new ArrayList<>(List.of("record", "--method", "uprobe", "--out", session.toString()));
             args.addAll(pg.connectionArgs("postgres"));
             try (ToolProcess rec = ToolProcess.startRecording(session, tmp.resolve("record.log"), args)) {
-                sql(pg, "SELECT count(*) FROM big_t",
+                long[] backendReads = sql(pg, "SELECT count(*) FROM big_t",
                         "SELECT * FROM pre_t WHERE a IN (1, 777, 4242)",
                         "UPDATE pre_t SET b = 'u' WHERE a % 100 = 0",
                         "CREATE TABLE new_t (a int)",
@@ -114,12 +121,29 @@ class UprobeCaptureIntegrationTest {
                         }
                     }
                 }
-                // 18 reads asynchronously: its kernel reads are not traced yet (the session says so)
-                assertTrue(big != null && big.get("misses").asLong() > 500 && big.get("kernelReads").asLong()
-                        == (major >= 18 ? 0 : big.get("misses").asLong()), "ring misses: " + big);
+                assertTrue(big != null && big.get("misses").asLong() > 500
+                        && big.get("kernelReads").asLong() == big.get("misses").asLong(), "ring misses: " + big);
                 if (major >= 18) {
-                    assertEquals(build.substring(build.indexOf('=') + 1), s.get("postgres").get("ioMethod").asText());
+                    // reads issued by the backend, performed by an I/O worker or by itself: PostgreSQL's own count
+                    // of the blocks the backend read (pg_stat_get_backend_io) equals the session's
+                    assertEquals(settings.get("io_method"), s.get("postgres").get("ioMethod").asText());
                     assertTrue(s.get("notes").toString().contains("reads asynchronously"), s.toString());
+                    long[] read = new long[2];
+                    Map<Long, Integer> blocksPerRead = new HashMap<>(); // one read's blocks share its time
+                    try (SessionReader r = SessionReader.open(session)) {
+                        r.read(e -> {
+                            if (e.kind() == EventKind.READ && e.pid() == backendReads[0]) {
+                                read[0]++;
+                                read[1] += e.value() > 0 ? 1 : 0;
+                                blocksPerRead.merge(e.timeNs(), 1, Integer::sum);
+                            }
+                        });
+                    }
+                    assertEquals(backendReads[1], read[0], "blocks the backend read, pg_stat_get_backend_io");
+                    assertEquals(read[0], read[1], "every read has its latency");
+                    int largest = blocksPerRead.values().stream().max(Integer::compare).orElse(0);
+                    assertTrue(settings.containsKey("io_combine_limit") ? largest > 16 : largest <= 16,
+                            "blocks in the largest read: " + largest);
                 }
                 assertTrue(created != null && created.get("extends").asLong() >= 80, "extensions: " + created);
                 assertTrue(s.get("eventCounts").get("WRITE").asLong() > 0, "the checkpoint wrote buffers");
@@ -130,15 +154,33 @@ class UprobeCaptureIntegrationTest {
 
     /**
      * Runs statements on a connection of their own: its end sends the backend's counters (13 and 14 have no
-     * pg_stat_force_next_flush; their statistics collector is given a moment to take them in).
+     * pg_stat_force_next_flush; their statistics collector is given a moment to take them in). Returns, on 18, the
+     * backend's pid and the blocks it read in its life.
      */
-    private static void sql(ThrowawayCluster pg, String... statements) throws Exception {
+    private static long[] sql(ThrowawayCluster pg, String... statements) throws Exception {
+        long[] reads = new long[2];
         try (Connection c = pg.settings("postgres").connect(); Statement st = c.createStatement()) {
             for (String q : statements) {
                 st.execute(q);
             }
+            // the first look-up's own catalog reads are counted by the second (the session has them too)
+            if (c.getMetaData().getDatabaseMajorVersion() >= 18) {
+                blocksRead(st);
+                reads = new long[]{((org.postgresql.PGConnection) c).getBackendPID(), blocksRead(st)};
+            }
         }
         Thread.sleep(1000);
+        return reads;
+    }
+
+    /** 18: the blocks this backend has read into buffers since it started, by its own I/O statistics. */
+    private static long blocksRead(Statement st) throws Exception {
+        st.execute("SELECT pg_stat_force_next_flush()");
+        try (ResultSet rs = st.executeQuery("SELECT coalesce(sum(read_bytes), 0) / current_setting('block_size')::int"
+                + " FROM pg_stat_get_backend_io(pg_backend_pid()) WHERE object IN ('relation', 'temp relation')")) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     /** schema.name -> {hit, read} of the user tables and indexes. */

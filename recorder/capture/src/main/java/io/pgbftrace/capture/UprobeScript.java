@@ -22,7 +22,7 @@ import java.util.TreeSet;
  * {@code FlushBuffer.isra.11} is fine: only its entry and return are used). PostgreSQL 17 reads through
  * {@code StartReadBuffer(s)} (see {@link #readBuffers17}) and the md layer's vectored {@code mdreadv}/{@code
  * mdwritev}; 18 pins like 17 but forwards pinned buffers between calls (see {@link #readBuffers18}) and reads
- * asynchronously: its kernel reads are not traced yet (the session says so).
+ * asynchronously, possibly in another process (see {@link #asyncReads18}).
  */
 public final class UprobeScript {
     public static final String METHOD = "function-uprobes";
@@ -34,12 +34,16 @@ public final class UprobeScript {
     private static final List<String> REQUIRED_17 = List.of("StartReadBuffer", "StartReadBuffers",
             "ReadBufferExtended", "ZeroAndLockBuffer", "mdreadv", "mdextend");
     private static final List<String> REQUIRED_18 = List.of("StartReadBuffer", "StartReadBuffers",
-            "ReadBufferExtended", "ZeroAndLockBuffer", "pgstat_count_io_op", "mdextend");
+            "ReadBufferExtended", "ZeroAndLockBuffer", "pgstat_count_io_op", "mdextend", "mdstartreadv",
+            "pgaio_io_process_completion");
     /** 18's IOOP_HIT (pgstat.h: EVICT, FSYNC, HIT, ...). */
     private static final int IOOP_HIT_18 = 2;
-    /** The buffers of one StartReadBuffers call that 18's script looks at: io_combine_limit's default, 128kB. */
-    static final int MAX_BLOCKS_PER_READ_18 = 16;
+    /** The most buffers one StartReadBuffers call pins: PG_IOV_MAX, io_combine_limit's ceiling (18). */
+    static final int MAX_BLOCKS_PER_READ_18 = 128;
     private static final String P_NEW = "0xffffffff";
+    static final String ASYNC_READ_NOTE = "PostgreSQL 18 reads asynchronously: a kernel read is recorded for the"
+            + " backend that issued it, whichever process performed it (an I/O worker with io_method=worker), and its"
+            + " latency runs from the issue to the completion, time queued for a worker included";
 
     /** The script, and the functions it attaches to (as the symbol table names them). */
     public record Script(String text, List<String> functions, List<String> notes) {
@@ -124,24 +128,24 @@ public final class UprobeScript {
                 .append(", arg1, arg2, ").append(backend("arg0")).append(");\n}\n\n");
 
         // reads that reached the kernel, with their latency (17: one vectored read of several blocks); 18 reads
-        // asynchronously (in I/O workers, or io_uring), not traced yet
-        String read = v17 ? "mdreadv" : "mdread";
+        // asynchronously (see asyncReads18)
         List<String> notes = new ArrayList<>();
         if (v18) {
-            notes.add("PostgreSQL 18 reads asynchronously: kernel reads (and their latency) are not traced yet by"
-                    + " uprobe capture; hits, misses and extends are");
+            asyncReads18(s, u, filter);
+            notes.add(ASYNC_READ_NOTE);
         } else {
-        s.append(u).append(read).append('\n').append(filter).append("\n{\n")
-                .append("  @rs[tid] = nsecs;\n  @rr[tid] = arg0;\n  @rf[tid] = arg1;\n  @rb[tid] = arg2;\n")
-                .append(v17 ? "  @rn[tid] = arg4;\n" : "").append("}\n\n");
-        s.append(r).append(read).append('\n').append(filter).append("\n{\n")
-                .append("  $t = @rs[tid];\n  if ($t) {\n    $s = @rr[tid];\n")
-                .append("    printf(\"K %llu %d %u %u %u %d %u %d %llu").append(v17 ? " %d" : "")
-                .append("\\n\", $t, pid, ").append(file("$s"))
-                .append(", @rf[tid], @rb[tid], ").append(backend("$s")).append(", nsecs - $t")
-                .append(v17 ? ", @rn[tid]" : "").append(");\n")
-                .append("    delete(@rs[tid]);\n    delete(@rr[tid]);\n    delete(@rf[tid]);\n    delete(@rb[tid]);\n")
-                .append(v17 ? "    delete(@rn[tid]);\n" : "").append("  }\n}\n\n");
+            String read = v17 ? "mdreadv" : "mdread";
+            s.append(u).append(read).append('\n').append(filter).append("\n{\n")
+                    .append("  @rs[tid] = nsecs;\n  @rr[tid] = arg0;\n  @rf[tid] = arg1;\n  @rb[tid] = arg2;\n")
+                    .append(v17 ? "  @rn[tid] = arg4;\n" : "").append("}\n\n");
+            s.append(r).append(read).append('\n').append(filter).append("\n{\n")
+                    .append("  $t = @rs[tid];\n  if ($t) {\n    $s = @rr[tid];\n")
+                    .append("    printf(\"K %llu %d %u %u %u %d %u %d %llu").append(v17 ? " %d" : "")
+                    .append("\\n\", $t, pid, ").append(file("$s"))
+                    .append(", @rf[tid], @rb[tid], ").append(backend("$s")).append(", nsecs - $t")
+                    .append(v17 ? ", @rn[tid]" : "").append(");\n")
+                    .append("    delete(@rs[tid]);\n    delete(@rr[tid]);\n    delete(@rf[tid]);\n")
+                    .append("    delete(@rb[tid]);\n").append(v17 ? "    delete(@rn[tid]);\n" : "").append("  }\n}\n\n");
         }
 
         // shared buffers written out: the md layer's writes inside FlushBuffer
@@ -183,7 +187,7 @@ public final class UprobeScript {
         used.addAll(shared);
         // END clears exactly the maps the script sets (bpftrace refuses a map nothing assigns)
         List<String> maps = new ArrayList<>(v18 ? List.of("op", "bn", "nin", "fw", "bufs", "hit", "zrel", "zfork",
-                "zblk") : v17 ? List.of("op", "bn", "np", "zrel", "zfork", "zblk", "rs", "rr", "rf", "rb", "rn")
+                "zblk", "aio") : v17 ? List.of("op", "bn", "np", "zrel", "zfork", "zblk", "rs", "rr", "rf", "rb", "rn")
                 : List.of("rbe", "smgr", "fork", "blk", "hitp", "extc", "rs", "rr", "rf", "rb"));
         if (major >= 16) {
             maps.add("extb");
@@ -204,30 +208,29 @@ public final class UprobeScript {
      * PostgreSQL 18 pins like 17, but {@code StartReadBuffers} takes over buffers a split earlier call pinned
      * ("forwarded", leading non-zero entries of {@code buffers[]} at entry, counted then), and may hand pinned
      * buffers on to the next call. So the blocks counted in a call are the entries from the first not forwarded
-     * on that are non-zero at return; the last of them was a hit when {@code pgstat_count_io_op(..., IOOP_HIT)} ran
-     * meanwhile (the loop stops at the first hit), the others misses. Entries past {@link #MAX_BLOCKS_PER_READ_18}
-     * are not looked at (a larger io_combine_limit).
+     * on to the first empty one at return (it pins one block after another); the last of them was a hit when {@code pgstat_count_io_op(..., IOOP_HIT)} ran
+     * meanwhile (the loop stops at the first hit), the others misses.
      */
     private static void readBuffers18(StringBuilder s, String u, String r, String filter) {
-        String loop = "  unroll(" + MAX_BLOCKS_PER_READ_18 + ") {\n";
+        // bounded loops that stop at the first empty entry: the verifier accepts 128 rounds of them (one that
+        // counts entries, or an unrolled one of 32, is too long for it)
+        String loop = "  while ($i < $n && $i < " + MAX_BLOCKS_PER_READ_18 + ") {\n";
         s.append(u).append("StartReadBuffer\n").append(filter).append("\n{\n")
                 .append("  @op[tid] = arg0;\n  @bn[tid] = arg2;\n  @nin[tid] = 1;\n  @fw[tid] = 0;\n")
                 .append("  @bufs[tid] = arg1;\n  @hit[tid] = 0;\n}\n\n");
         s.append(u).append("StartReadBuffers\n").append(filter).append("\n{\n")
-                .append("  $n = *(int32 *)arg3;\n  $i = (uint64)0;\n  $f = 0;\n  $stop = 0;\n").append(loop)
-                .append("    if (!$stop && $i < $n) {\n")
-                .append("      if (*(int32 *)(arg1 + $i * 4) != 0) {\n        $f = $f + 1;\n      } else {\n")
-                .append("        $stop = 1;\n      }\n    }\n    $i = $i + 1;\n  }\n")
+                .append("  $n = *(int32 *)arg3;\n  $i = (uint64)0;\n  $f = 0;\n").append(loop)
+                .append("    if (*(int32 *)(arg1 + $i * 4) == 0) {\n      break;\n    }\n")
+                .append("    $f = $f + 1;\n    $i = $i + 1;\n  }\n")
                 .append("  @op[tid] = arg0;\n  @bn[tid] = arg2;\n  @nin[tid] = $n;\n  @fw[tid] = $f;\n")
                 .append("  @bufs[tid] = arg1;\n  @hit[tid] = 0;\n}\n\n");
         s.append(u).append("pgstat_count_io_op\n/ @op[tid] && arg2 == ").append(IOOP_HIT_18)
                 .append(" /\n{\n  @hit[tid] = 1;\n}\n\n");
         s.append(r).append("StartReadBuffer,\n").append(r).append("StartReadBuffers\n").append(filter)
                 .append("\n{\n  $o = @op[tid];\n  $b = @bufs[tid];\n  $n = @nin[tid];\n  $f = @fw[tid];\n")
-                .append("  $i = (uint64)0;\n  $p = 0;\n").append(loop)
-                .append("    if ($i >= $f && $i < $n) {\n")
-                .append("      if (*(int32 *)($b + $i * 4) != 0) {\n        $p = $p + 1;\n      }\n    }\n")
-                .append("    $i = $i + 1;\n  }\n")
+                .append("  $i = (uint64)0;\n").append(loop)
+                .append("    if (*(int32 *)($b + $i * 4) == 0) {\n      break;\n    }\n    $i = $i + 1;\n  }\n")
+                .append("  $p = $i - $f;\n")
                 .append("  if ($o && *(uint64 *)$o && $p > 0) {\n")
                 .append("    $s = *(uint64 *)($o + 8);\n")
                 .append("    $miss = $p;\n    if (@hit[tid]) {\n      $miss = $p - 1;\n")
@@ -239,6 +242,28 @@ public final class UprobeScript {
                 .append("  }\n  delete(@op[tid]);\n  delete(@bn[tid]);\n  delete(@nin[tid]);\n  delete(@fw[tid]);\n")
                 .append("  delete(@bufs[tid]);\n  delete(@hit[tid]);\n}\n\n");
         zeroingReads(s, u, r, filter);
+    }
+
+    /**
+     * PostgreSQL 18 reads through asynchronous I/O handles: the backend that needs blocks issues one read of up to
+     * io_combine_limit blocks with {@code mdstartreadv(ioh, smgr, fork, block, buffers, nblocks)}, and whichever
+     * process performs it (the backend itself with io_method=sync or when it must wait, an I/O worker, or io_uring's
+     * completion in any backend) ends it in {@code pgaio_io_process_completion(ioh, result)}. Handles live in shared
+     * memory at the same address in every process, so the issue is kept under the handle (the file read from the
+     * issuer's SMgrRelation, which is its own memory) and printed at completion as a kernel read of the issuer: the
+     * blocks asked for (pg_stat_io counts them so, at issue) unless the read failed; the latency from issue to
+     * completion.
+     */
+    private static void asyncReads18(StringBuilder s, String u, String filter) {
+        s.append(u).append("mdstartreadv\n").append(filter).append("\n{\n")
+                .append("  @aio[arg0] = (nsecs, pid, ").append(file("arg1")).append(", (int32)arg2, (uint32)arg3, ")
+                .append(backend("arg1")).append(", (uint32)arg5);\n}\n\n");
+        s.append(u).append("pgaio_io_process_completion\n").append(filter).append("\n{\n")
+                .append("  $io = @aio[arg0];\n  if ($io.0) {\n")
+                .append("    if ((int32)arg1 > 0) {\n")
+                .append("      printf(\"K %llu %d %u %u %u %d %u %d %llu %u\\n\", $io.0, $io.1, $io.2, $io.3, $io.4,")
+                .append(" $io.5, $io.6, $io.7, nsecs - $io.0, $io.8);\n    }\n")
+                .append("    delete(@aio[arg0]);\n  }\n}\n\n");
     }
 
     /**

@@ -75,6 +75,19 @@ class UprobeCaptureIntegrationTest {
                         "SELECT count(*) FROM new_t WHERE a < 100",
                         "VACUUM pre_t",
                         "CHECKPOINT");
+                // through JDBC's extended protocol: the second run, with the backend's caches warm
+                String explain = "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT count(b) FROM pre_t WHERE a < 3000";
+                JsonNode plan = null;
+                int explainPid;
+                try (Connection c = pg.settings("postgres").connect(); Statement st = c.createStatement()) {
+                    explainPid = ((org.postgresql.PGConnection) c).getBackendPID();
+                    for (int run = 0; run < 2; run++) {
+                        try (ResultSet rs = st.executeQuery(explain)) {
+                            rs.next();
+                            plan = JSON.readTree(rs.getString(1)).get(0);
+                        }
+                    }
+                }
                 Map<String, long[]> after = statio(pg);
                 Thread.sleep(1500);
                 assertEquals(0, rec.terminate(), rec.output());
@@ -146,6 +159,28 @@ class UprobeCaptureIntegrationTest {
                             "blocks in the largest read: " + largest);
                 }
                 assertTrue(created != null && created.get("extends").asLong() >= 80, "extensions: " + created);
+
+                // statements of the extended protocol are marked: the warm EXPLAIN's buffers are PostgreSQL's own
+                out.getBuffer().setLength(0);
+                assertEquals(0, Main.execute(new String[]{"queries", session.toString(), "--json", "--by",
+                        "execution", "--top", "0"}, new PrintWriter(out), new PrintWriter(err), Map.of()),
+                        err.toString());
+                List<JsonNode> runs = new ArrayList<>();
+                for (JsonNode x : JSON.readTree(out.toString()).get("executionRows")) {
+                    if (x.get("pid").asInt() == explainPid && x.get("text").asText().startsWith("EXPLAIN")) {
+                        runs.add(x);
+                    }
+                }
+                runs.sort(java.util.Comparator.comparingDouble(x -> x.get("startSeconds").asDouble()));
+                assertEquals(2, runs.size(), "one execution per EXPLAIN: " + runs);
+                assertEquals(explain, runs.get(1).get("text").asText());
+                JsonNode b = runs.get(1).get("buffers");
+                JsonNode planning = plan.path("Planning");
+                assertEquals(plan.get("Plan").get("Shared Hit Blocks").asLong()
+                        + planning.path("Shared Hit Blocks").asLong(), b.get("hits").asLong(), b + " vs " + plan);
+                assertEquals(plan.get("Plan").get("Shared Read Blocks").asLong()
+                        + planning.path("Shared Read Blocks").asLong(), b.get("misses").asLong(), b + " vs " + plan);
+                assertTrue(b.get("hits").asLong() + b.get("misses").asLong() > 50, "pre_t is scanned: " + b);
                 assertTrue(s.get("eventCounts").get("WRITE").asLong() > 0, "the checkpoint wrote buffers");
                 assertTrue(s.get("writesByProcess").path("checkpointer").asLong() > 0, s.toString());
             }

@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -154,9 +155,11 @@ public final class Recorder {
     private Capture capture(Path binary, int postmaster, ServerInfo server) {
         List<StapsdtNotes.Note> notes;
         Set<String> symbols;
+        Map<String, Long> addresses;
         try {
             notes = StapsdtNotes.read(binary);
             symbols = StapsdtNotes.functionNames(binary);
+            addresses = StapsdtNotes.addresses(binary, UprobeScript.ADDRESSES_USED);
         } catch (IOException e) {
             throw new PgbftraceException("cannot read the probes of " + binary + ": " + e.getMessage(), e);
         }
@@ -178,7 +181,7 @@ public final class Recorder {
         }
         UprobeScript.Script u;
         try {
-            u = UprobeScript.generate(binary.toString(), postmaster, server.versionNum(), symbols);
+            u = UprobeScript.generate(binary.toString(), postmaster, server.versionNum(), symbols, addresses);
         } catch (PgbftraceException e) {
             throw new PgbftraceException(binary + (method.equals("auto") ? " has no USDT probes (built without"
                     + " --enable-dtrace), and " : ": ") + e.getMessage() + "; use a build with USDT probes (Debian's"
@@ -216,8 +219,7 @@ public final class Recorder {
         m.bpftrace.writeProbe = capture.method().equals("usdt") ? "buffer__flush__done"
                 : "md layer writes in FlushBuffer";
         if (capture.method().equals("uprobe")) {
-            m.notes.add("traced with uprobes on the buffer manager's functions (no USDT probes); statements are"
-                    + " marked for the simple protocol only");
+            m.notes.add("traced with uprobes on the buffer manager's functions (no USDT probes)");
             m.notes.addAll(capture.notes());
         }
         if (script.fallbackWhy() != null) {

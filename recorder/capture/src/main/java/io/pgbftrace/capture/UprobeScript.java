@@ -4,6 +4,7 @@ import io.pgbftrace.session.PgbftraceException;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -45,6 +46,9 @@ public final class UprobeScript {
             + " backend that issued it, whichever process performed it (an I/O worker with io_method=worker), and its"
             + " latency runs from the issue to the completion, time queued for a worker included";
 
+    /** Symbols whose addresses the script uses when the binary defines them (see the 5-argument generate). */
+    public static final Set<String> ADDRESSES_USED = Set.of("PortalRun", "debug_query_string");
+
     /** The script, and the functions it attaches to (as the symbol table names them). */
     public record Script(String text, List<String> functions, List<String> notes) {
     }
@@ -57,6 +61,15 @@ public final class UprobeScript {
      * @param symbols    every function the binary's symbol tables name
      */
     public static Script generate(String binary, int postmasterPid, int versionNum, Set<String> symbols) {
+        return generate(binary, postmasterPid, versionNum, symbols, Map.of());
+    }
+
+    /**
+     * @param addresses link-time addresses of {@link #ADDRESSES_USED} where the binary defines them: with them,
+     *                  executions of the extended protocol are marked as statements too
+     */
+    public static Script generate(String binary, int postmasterPid, int versionNum, Set<String> symbols,
+                                  Map<String, Long> addresses) {
         int major = versionNum / 10000;
         if (major < 13 || major > 18) {
             throw new PgbftraceException("uprobe capture supports PostgreSQL 13 to 18 so far, not " + major);
@@ -169,17 +182,16 @@ public final class UprobeScript {
             s.append(r).append("CreateCheckPoint\n").append(filter).append("\n{\n")
                     .append("  printf(\"c %llu %d -1\\n\", nsecs, pid);\n}\n\n");
         }
+        Optional<String> portalText = symbols.contains("PortalRun") && addresses.containsKey("PortalRun")
+                ? ProbeArgument.parse("8@debug_query_string(%rip)", addresses.get("PortalRun"), addresses)
+                .map(ProbeArgument::expression) : Optional.empty();
         if (symbols.contains("exec_simple_query") && symbols.contains("AbortCurrentTransaction")) {
-            // statements of the simple protocol (the extended protocol's functions are inlined in these builds)
-            used.add("exec_simple_query");
-            used.add("AbortCurrentTransaction");
-            s.append(u).append("exec_simple_query\n").append(filter).append("\n{\n")
-                    .append("  @open[tid] = 1;\n  printf(\"Q %llu %d %s\\x1e\\n\", nsecs, pid, str(arg0));\n}\n\n");
-            for (String end : new String[]{r + "exec_simple_query", u + "AbortCurrentTransaction"}) {
-                s.append(end).append('\n').append(filter).append("\n{\n")
-                        .append("  if (@open[tid]) {\n    delete(@open[tid]);\n")
-                        .append("    printf(\"q %llu %d\\n\", nsecs, pid);\n  }\n}\n\n");
-            }
+            statements(s, u, r, filter, portalText);
+            used.addAll(List.of("exec_simple_query", "AbortCurrentTransaction"));
+            portalText.ifPresent(t -> used.add("PortalRun"));
+            notes.add(portalText.isPresent() ? "statements of the extended protocol are marked from their Execute"
+                    + " on (the buffers their Parse and Bind used, for planning, are not theirs)"
+                    : "statements are marked for the simple protocol only");
         }
         Set<String> shared = new TreeSet<>(symbols);
         shared.retainAll(BpftraceScript.UPROBE_FUNCTIONS);
@@ -197,6 +209,9 @@ public final class UprobeScript {
         }
         if (used.contains("exec_simple_query")) {
             maps.add("open");
+        }
+        if (used.contains("PortalRun")) {
+            maps.add("depth");
         }
         s.append("END\n{\n");
         maps.forEach(m -> s.append("  clear(@").append(m).append(");\n"));
@@ -242,6 +257,37 @@ public final class UprobeScript {
                 .append("  }\n  delete(@op[tid]);\n  delete(@bn[tid]);\n  delete(@nin[tid]);\n  delete(@fw[tid]);\n")
                 .append("  delete(@bufs[tid]);\n  delete(@hit[tid]);\n}\n\n");
         zeroingReads(s, u, r, filter);
+    }
+
+    /**
+     * Statement marks. A simple query runs through {@code exec_simple_query}. The extended protocol's own functions
+     * are inlined into PostgresMain in these builds, so an execution is marked where its Execute runs the portal:
+     * the outermost {@code PortalRun} outside a simple query (nested runs, for cursors and functions, neither open
+     * nor close one), its text PostgreSQL's {@code debug_query_string}, read relative to the instruction pointer at
+     * the function's entry. A statement that fails ends with its transaction's abort.
+     */
+    private static void statements(StringBuilder s, String u, String r, String filter, Optional<String> portalText) {
+        String done = "    printf(\"q %llu %d\\n\", nsecs, pid);\n";
+        s.append(u).append("exec_simple_query\n").append(filter).append("\n{\n")
+                .append("  @open[tid] = 1;\n  printf(\"Q %llu %d %s\\x1e\\n\", nsecs, pid, str(arg0));\n}\n\n");
+        for (String end : new String[]{r + "exec_simple_query", u + "AbortCurrentTransaction"}) {
+            s.append(end).append('\n').append(filter).append("\n{\n")
+                    .append(portalText.isPresent() ? "  delete(@depth[tid]);\n" : "")
+                    .append("  if (@open[tid]) {\n    delete(@open[tid]);\n").append(done).append("  }\n}\n\n");
+        }
+        if (portalText.isEmpty()) {
+            return;
+        }
+        s.append(u).append("PortalRun\n").append(filter).append("\n{\n")
+                .append("  @depth[tid] = @depth[tid] + 1;\n")
+                .append("  if (!@open[tid]) {\n    @open[tid] = 2;\n")
+                .append("    printf(\"Q %llu %d %s\\x1e\\n\", nsecs, pid, str(").append(portalText.get())
+                .append("));\n  }\n}\n\n");
+        s.append(r).append("PortalRun\n").append(filter).append("\n{\n")
+                .append("  @depth[tid] = @depth[tid] - 1;\n")
+                .append("  if (@depth[tid] <= 0) {\n    delete(@depth[tid]);\n")
+                .append("    if (@open[tid] == 2) {\n      delete(@open[tid]);\n  ").append(done)
+                .append("    }\n  }\n}\n\n");
     }
 
     /**

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -31,6 +32,27 @@ class UprobeScriptTest {
                 "ExtendBufferedRelTo", "FlushBuffer.isra.11", "ReadBufferExtended", "ReadBuffer_common",
                 "exec_simple_query", "finish_heap_swap", "make_new_heap", "mdextend", "mdread", "mdwrite",
                 "mdzeroextend"), s.functions());
+    }
+
+    @Test
+    void extendedProtocolStatementsAreMarkedAtTheOutermostPortalRunWhenTheBinaryLocatesItsQueryText() {
+        Set<String> functions = new HashSet<>(PG16);
+        functions.add("PortalRun");
+        UprobeScript.Script plain = UprobeScript.generate("/pg/bin/postgres", 42, 160013, functions);
+        assertFalse(plain.text().contains("PortalRun"), "no address of debug_query_string: " + plain.text());
+        assertTrue(plain.notes().contains("statements are marked for the simple protocol only"), plain.notes()
+                .toString());
+
+        UprobeScript.Script s = UprobeScript.generate("/pg/bin/postgres", 42, 160013, functions,
+                Map.of("PortalRun", 0x350000L, "debug_query_string", 0x8cb790L));
+        String t = s.text();
+        // the global lies at ip + (its address - PortalRun's) at the function's entry, wherever it was loaded
+        assertTrue(t.contains("str(*(uint64*)(reg(\"ip\") + " + (0x8cb790L - 0x350000L) + "))"), t);
+        assertTrue(t.contains("uprobe:/pg/bin/postgres:PortalRun\n/ curtask->real_parent->tgid == 42 /\n{\n"
+                + "  @depth[tid] = @depth[tid] + 1;\n  if (!@open[tid]) {\n    @open[tid] = 2;"), t);
+        assertTrue(t.contains("clear(@depth)"), t);
+        assertTrue(s.functions().contains("PortalRun"));
+        assertTrue(s.notes().get(0).startsWith("statements of the extended protocol are marked"), s.notes().toString());
     }
 
     @Test

@@ -103,6 +103,13 @@ public final class DemoCommand extends EnvAware implements Callable<Integer> {
             return fallback(s, cannot, err);
         }
         Path bin = pgBindir != null ? pgBindir.toAbsolutePath() : ThrowawayCluster.findServer().orElseThrow();
+        int major = ThrowawayCluster.majorVersion(bin);
+        if (s.requiresMajor() > 0 && major < s.requiresMajor()) {
+            throw PgbftraceException.usage("scenario " + s.name() + " needs PostgreSQL " + s.requiresMajor()
+                    + " or later, and " + bin + " has " + (major < 0 ? "a server whose version it cannot tell"
+                    : "PostgreSQL " + major) + "; give --pg-bindir the bin folder of a PostgreSQL "
+                    + s.requiresMajor() + " build (README: which builds pgbftrace records)");
+        }
         String text = Files.isRegularFile(Path.of(scenario)) ? Files.readString(Path.of(scenario))
                 : DemoResources.text(s.name());
         Demo.Result r = Demo.run(s, text, dir, force, keepCluster, bin, env, err, VersionProvider.version());

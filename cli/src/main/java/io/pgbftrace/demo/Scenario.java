@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
  * -- description: A table larger than shared_buffers / 4 is read through a 256 kB ring.
  * -- look for: Two diagonals: the first pass misses, the second misses again.
  * -- set shared_buffers = 16MB
+ * -- requires: PostgreSQL 18
  * -- cold: true
  * -- @setup
  * CREATE TABLE big (...);
@@ -26,8 +27,7 @@ import java.util.regex.Pattern;
  * </pre>
  */
 public record Scenario(String name, String title, String description, String lookFor, Map<String, String> settings,
-                       boolean cold,
-                       List<Step> setup, List<Step> record) {
+                       int requiresMajor, boolean cold, List<Step> setup, List<Step> record) {
 
     /** A statement, or a pause. */
     public record Step(String sql, Duration sleep, int line) {
@@ -40,11 +40,12 @@ public record Scenario(String name, String title, String description, String loo
     static final Map<String, String> DEFAULTS = Map.of("shared_buffers", "16MB", "autovacuum", "off",
             "track_io_timing", "on", "fsync", "off");
 
-    private static final Pattern HEADER = Pattern.compile("--\\s*(title|description|look for|cold):\\s*(.*)");
+    private static final Pattern HEADER = Pattern.compile("--\\s*(title|description|look for|requires|cold):\\s*(.*)");
     private static final Pattern SET = Pattern.compile("--\\s*set\\s+([a-z_.]+)\\s*=\\s*(.+)");
     private static final Pattern SECTION = Pattern.compile("--\\s*@(setup|record)\\s*");
     private static final Pattern SLEEP = Pattern.compile("--\\s*@sleep\\s+(\\d+)(ms|s)\\s*");
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]*");
+    private static final Pattern REQUIRES = Pattern.compile("PostgreSQL\\s+(\\d{1,2})");
 
     /** Thrown for a scenario file that does not follow the format; the message names the line. */
     public static final class FormatException extends RuntimeException {
@@ -61,6 +62,7 @@ public record Scenario(String name, String title, String description, String loo
         String description = null;
         String lookFor = null;
         boolean cold = true;
+        int requiresMajor = 0;
         Map<String, String> settings = new LinkedHashMap<>(DEFAULTS);
         List<Step> setup = new ArrayList<>();
         List<Step> record = new ArrayList<>();
@@ -79,6 +81,14 @@ public record Scenario(String name, String title, String description, String loo
                     case "description" -> description = description == null ? m.group(2).trim()
                             : description + " " + m.group(2).trim();
                     case "look for" -> lookFor = lookFor == null ? m.group(2).trim() : lookFor + " " + m.group(2).trim();
+                    case "requires" -> {
+                        Matcher r = REQUIRES.matcher(m.group(2).trim());
+                        if (!r.matches()) {
+                            throw new FormatException(name + " line " + n + ": requires must read 'PostgreSQL N'"
+                                    + " (the oldest major version the scenario runs on)");
+                        }
+                        requiresMajor = Integer.parseInt(r.group(1));
+                    }
                     default -> {
                         String v = m.group(2).trim().toLowerCase(Locale.ROOT);
                         if (!v.equals("true") && !v.equals("false")) {
@@ -125,6 +135,6 @@ public record Scenario(String name, String title, String description, String loo
         if (record.stream().noneMatch(s -> !s.isSleep())) {
             throw new FormatException(name + ": no SQL under '-- @record'");
         }
-        return new Scenario(name, title, description, lookFor, settings, cold, setup, record);
+        return new Scenario(name, title, description, lookFor, settings, requiresMajor, cold, setup, record);
     }
 }

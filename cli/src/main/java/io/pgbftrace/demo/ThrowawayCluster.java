@@ -59,6 +59,19 @@ public final class ThrowawayCluster implements AutoCloseable {
         }
     }
 
+    /** The major version of the server in a bin folder ({@code postgres --version}), or -1 when it cannot tell. */
+    public static int majorVersion(Path bin) {
+        try {
+            Processes.Result r = Processes.run(List.of(bin.resolve("postgres").toString(), "--version"),
+                    Duration.ofSeconds(30));
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\(PostgreSQL\\) (\\d+)")
+                    .matcher(r.lastLine());
+            return r.ok() && m.find() ? Integer.parseInt(m.group(1)) : -1;
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
     /** initdb and start, with these settings (name to value, as in postgresql.conf). */
     public static ThrowawayCluster start(Path bin, Map<String, String> settings) throws IOException {
         Path root = Files.createTempDirectory("pgbftrace-pg-");

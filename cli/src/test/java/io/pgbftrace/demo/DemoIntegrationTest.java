@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -95,6 +96,13 @@ class DemoIntegrationTest {
         assertEquals(2, bad.code());
         assertTrue(bad.err().startsWith("pgbftrace demo: --pg-bindir " + tmp + " has no postgres; give the bin"
                 + " folder of a PostgreSQL installation or unpacked build"), bad.err());
+
+        Run tooOld = demo(Map.of("PATH", System.getenv("PATH")), "--scenario", "seqscan-async", "--out",
+                tmp.resolve("old").toString(), "--pg-bindir", bin.toString());
+        assertEquals(2, tooOld.code());
+        assertTrue(tooOld.err().startsWith("pgbftrace demo: scenario seqscan-async needs PostgreSQL 18 or later, and "
+                + bin + " has PostgreSQL 17; give --pg-bindir the bin folder of a PostgreSQL 18 build"), tooOld.err());
+        assertFalse(java.nio.file.Files.exists(tmp.resolve("old")), "nothing written");
     }
 
     @Test

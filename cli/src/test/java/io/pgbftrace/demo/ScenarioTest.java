@@ -20,6 +20,7 @@ class ScenarioTest {
                 -- look for: both red.
                 -- set shared_buffers = 32MB
                 -- set work_mem = 4MB
+                -- requires: PostgreSQL 16
                 -- cold: false
 
                 -- @setup
@@ -39,11 +40,12 @@ class ScenarioTest {
         assertEquals("4MB", s.settings().get("work_mem"));
         assertEquals("off", s.settings().get("autovacuum"), "defaults stay");
         assertFalse(s.cold());
+        assertEquals(16, s.requiresMajor());
         assertEquals(List.of("CREATE TABLE big (a int,\n                  b text)",
                 "INSERT INTO big SELECT g, 'x' FROM generate_series(1, 10) g"), s.setup().stream().map(Scenario.Step::sql).toList());
         assertEquals(3, s.record().size());
         assertEquals(Duration.ofMillis(500), s.record().get(1).sleep());
-        assertEquals(16, s.record().get(0).line());
+        assertEquals(17, s.record().get(0).line());
     }
 
     @Test
@@ -56,6 +58,9 @@ class ScenarioTest {
                 () -> Scenario.parse("x", "-- title: t\n-- @record\nSELECT 1\n")).getMessage());
         assertEquals("x line 3: unknown directive -- @pause 1s", assertThrows(Scenario.FormatException.class,
                 () -> Scenario.parse("x", "-- title: t\n-- @record\n-- @pause 1s\nSELECT 1;\n")).getMessage());
+        assertEquals("x line 2: requires must read 'PostgreSQL N' (the oldest major version the scenario runs on)",
+                assertThrows(Scenario.FormatException.class,
+                        () -> Scenario.parse("x", "-- title: t\n-- requires: 18\n-- @record\nSELECT 1;\n")).getMessage());
         assertEquals("x: no SQL under '-- @record'", assertThrows(Scenario.FormatException.class,
                 () -> Scenario.parse("x", "-- title: t\n-- @setup\nSELECT 1;\n")).getMessage());
         assertEquals("scenario name 'Bad Name' must be lowercase letters, digits and '-'",

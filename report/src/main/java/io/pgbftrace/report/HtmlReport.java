@@ -195,7 +195,8 @@ public final class HtmlReport {
                 title,
                 m.description,
                 m.lookFor,
-                m.postgres.version == null ? "unknown" : m.postgres.version,
+                (m.postgres.version == null ? "unknown" : m.postgres.version)
+                        + (m.postgres.ioMethod == null ? "" : ", io_method " + m.postgres.ioMethod),
                 m.postgres.sharedBuffers == null ? "unknown" : m.postgres.sharedBuffers
                         + String.format(Locale.ROOT, " (%,d buffers)", m.postgres.sharedBuffersBlocks),
                 m.postgres.blockSize == null ? "unknown" : m.postgres.blockSize + " bytes",
@@ -230,6 +231,10 @@ public final class HtmlReport {
                 !shown.isEmpty() && user.isEmpty() && unknown.isEmpty()
                         ? "No user relation was accessed; system catalogs are listed below." : null,
                 options.logScale() ? "logarithmic" : "linear",
+                m.postgres.ioMethod == null || m.postgres.ioMethod.equals("sync")
+                        ? "Read latency (kernel reads; page-cache hits take microseconds, disk reads milliseconds):"
+                        : "Read latency (kernel reads, from the backend's issue to their completion: the time a read"
+                        + " waited for an I/O worker is included, and the backend went on meanwhile):",
                 "pgbftrace " + (m.toolVersion == null ? "" : m.toolVersion),
                 Palette.css());
         return new Model(page, shown.size(), sections.size());

@@ -86,6 +86,32 @@ class ReportBrowserTest {
     }
 
     /**
+     * The PostgreSQL 18 sample: its header names the io_method, and its latency chart, drawn with bars, says that
+     * an asynchronous read's latency includes its wait for an I/O worker; a PostgreSQL 15 sample's says page cache.
+     */
+    @Test
+    void anAsynchronousReadsLatencyIsExplainedAsSuch() throws Exception {
+        Browser.require();
+        ChromeDriver driver = Browser.start(tmp.resolve("profile"), 1280, 1200);
+        try {
+            driver.get(Path.of("..", "samples", "seqscan-async", "report.html").toAbsolutePath().toUri().toString());
+            String text = (String) driver.executeScript("return document.body.innerText");
+            assertTrue(text.contains("18.4, io_method worker"), text);
+            assertTrue(text.contains("Read latency (kernel reads, from the backend's issue to their completion: the"
+                    + " time a read waited for an I/O worker is included"), text);
+            long bars = ((Number) driver.executeScript("return [...document.querySelectorAll('svg.latency rect')]"
+                    + ".filter(r => r.getBoundingClientRect().height > 2).length")).longValue();
+            assertTrue(bars >= 3, "latency bars drawn: " + bars);
+            driver.get(Path.of("..", "samples", "seqscan-small", "report.html").toAbsolutePath().toUri().toString());
+            text = (String) driver.executeScript("return document.body.innerText");
+            assertTrue(text.contains("Read latency (kernel reads; page-cache hits take microseconds"), text);
+            assertTrue(!text.contains("io_method"), "15 has no io_method");
+        } finally {
+            driver.quit();
+        }
+    }
+
+    /**
      * What a browser shows on hover: the {@code <title>} child of the element under the pointer or of its nearest
      * ancestor that has one (SVG's rule). Two different cells must give two different tooltips, each naming its
      * own blocks; a title written beside its shape would make every cell show the chart's first title.

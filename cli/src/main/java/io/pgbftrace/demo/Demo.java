@@ -34,7 +34,7 @@ public final class Demo {
     public static final String DEFAULT_SCENARIO = "tour";
     /** Bundled scenarios, in the jar under scenarios/NAME/scenario.sql (from samples/NAME/scenario.sql). */
     public static final List<String> SCENARIOS = List.of("tour", "seqscan-small", "seqscan-ring", "index-scan",
-            "bulk-load", "hot-update", "vacuum", "create-index", "checkpoint");
+            "bulk-load", "hot-update", "vacuum", "create-index", "checkpoint", "seqscan-async");
     private static final long START_TIMEOUT_MS = 120_000;
 
     private Demo() {

@@ -447,7 +447,8 @@ async function main() {
   $('look-for').querySelector('span').textContent = s.lookFor || '';
   $('look-for').hidden = !s.lookFor;
   document.title = (s.title ? s.title + ' · ' : '') + 'pgbftrace replay';
-  $('subtitle').textContent = [s.postgres && `PostgreSQL ${s.postgres}`, s.sharedBuffers && `shared_buffers ${s.sharedBuffers}`,
+  $('subtitle').textContent = [s.postgres && `PostgreSQL ${s.postgres}`, s.ioMethod && `io_method ${s.ioMethod}`,
+    s.sharedBuffers && `shared_buffers ${s.sharedBuffers}`,
     `${s.events.toLocaleString()} event${s.events === 1 ? '' : 's'}${s.live ? ' so far' : ''}`].filter(Boolean).join(' · ');
   await loadRelations();
   const hash = readHash();

@@ -11,7 +11,8 @@ final class ReplayApi {
     }
 
     /** {@code GET /api/session}. */
-    record Session(String title, String description, String lookFor, String postgres, String sharedBuffers, Integer blockSize,
+    record Session(String title, String description, String lookFor, String postgres, String ioMethod,
+                   String sharedBuffers, Integer blockSize,
                    String source, String startWall, double duration, long events, int batches, boolean ended,
                    boolean following, boolean live, String status, String damage, String error, double speed,
                    boolean markersReady, double markersProgress, long lostEvents, String toolVersion) {

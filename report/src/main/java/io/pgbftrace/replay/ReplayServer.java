@@ -325,7 +325,8 @@ public final class ReplayServer implements AutoCloseable {
     ReplayApi.Session session() {
         SessionMetadata m = index.metadata();
         boolean alive = index.recorderAlive();
-        return new ReplayApi.Session(m.title, m.description, m.lookFor, m.postgres.version, m.postgres.sharedBuffers,
+        return new ReplayApi.Session(m.title, m.description, m.lookFor, m.postgres.version, m.postgres.ioMethod,
+                m.postgres.sharedBuffers,
                 m.postgres.blockSize, m.source, m.startWall, (index.endNs() - index.startNs()) / 1e9, index.events(),
                 index.batchCount(), index.ended(), follow,
                 follow && !index.ended() && alive && backgroundError == null,

@@ -114,6 +114,47 @@ class ReplayBrowserTest {
         }
     }
 
+    /**
+     * The PostgreSQL 18 sample, stepped through its cold scan: the subtitle names the io_method, and the table's
+     * cells light in whole reads of 16, the blocks of one asynchronous read (its misses count at one instant).
+     */
+    @Test
+    void theAsynchronousSampleLightsWholeReadsOfSixteenBlocks() throws Exception {
+        Browser.require();
+        Path session = Path.of("..", "samples", "seqscan-async", "session");
+        try (ReplayServer server = ReplayServer.start(session, "127.0.0.1", 0, 0.01, false, false)) {
+            ChromeDriver d = Browser.start(tmp.resolve("profile"), 1300, 900);
+            try {
+                d.get(server.url().toString());
+                await("the page", () -> "true".equals(js(d, "document.body.dataset.ready")));
+                assertTrue(d.findElement(By.id("subtitle")).getText()
+                        .startsWith("PostgreSQL 18.4 · io_method worker · shared_buffers 128MB"),
+                        d.findElement(By.id("subtitle")).getText());
+                await("the card of public.big", () -> cells(d, "public.big")[1] >= 0);
+                java.util.Map<Long, Integer> steps = new java.util.TreeMap<>();
+                long seen = 0;
+                for (int i = 0; i < 400 && seen < 2000; i++) {
+                    d.findElement(By.id("step")).click();
+                    long now = cells(d, "public.big")[1];
+                    if (now > seen) {
+                        steps.merge(now - seen, 1, Integer::sum);
+                    }
+                    seen = now;
+                }
+                assertEquals(2000, seen, "the whole table was scanned: " + steps);
+                // a step plays the reads of one frame: 1, 2, 4, 8 blocks while the stream ramps up, then whole
+                // reads of 16 (one last block ends the table)
+                long ragged = steps.entrySet().stream().filter(e -> e.getKey() > 8 && e.getKey() % 16 != 0)
+                        .mapToLong(java.util.Map.Entry::getValue).sum();
+                assertTrue(ragged <= 1 && steps.keySet().stream().filter(k -> k % 16 == 0).mapToLong(k -> k
+                        * steps.get(k)).sum() >= 1900, "blocks newly lit per step: " + steps);
+                shot(d, "replay-async.png");
+            } finally {
+                d.quit();
+            }
+        }
+    }
+
     /** Cells of the card of a relation: {lit now, touched so far}, from the page's own state. */
     static long[] cells(ChromeDriver d, String relation) {
         @SuppressWarnings("unchecked")

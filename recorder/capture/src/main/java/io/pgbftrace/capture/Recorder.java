@@ -152,6 +152,38 @@ public final class Recorder {
                            List<String> notes) {
     }
 
+    /**
+     * USDT capture reads the probes of PostgreSQL 13 to 15 (one layout, tested on Debian's 15). From 16 they
+     * changed (extensions fire buffer__extend__*, 17's buffer__read__done has 7 arguments, 18 reads
+     * asynchronously) and no build of 16 to 18 with probes was at hand to test a reading of them: such a binary is
+     * traced with uprobes, or refused, never read with the old layout.
+     */
+    static final int USDT_READ_BEFORE = 160000;
+
+    private static final String USDT_VERSIONS = "pgbftrace reads the USDT probes of PostgreSQL 13 to 15 only (from"
+            + " 16 their arguments changed)";
+
+    /**
+     * Whether to capture through USDT probes ({@code --method} usdt, or auto where the binary has probes of a
+     * version whose layout this tool reads); refuses usdt where it cannot.
+     */
+    static boolean usesProbes(String method, Path binary, boolean hasProbes, ServerInfo server) {
+        boolean readable = server.versionNum() < USDT_READ_BEFORE;
+        if (!method.equals("usdt")) {
+            return method.equals("auto") && hasProbes && readable;
+        }
+        if (!hasProbes) {
+            throw new PgbftraceException(binary + " has no USDT probes: this PostgreSQL was built without"
+                    + " --enable-dtrace; use --method uprobe (PostgreSQL 13-18), or a build with probes"
+                    + " (Debian's and Ubuntu's packages have them)");
+        }
+        if (!readable) {
+            throw PgbftraceException.usage("--method usdt: " + USDT_VERSIONS + ", and this server is "
+                    + server.version() + "; use --method uprobe");
+        }
+        return true;
+    }
+
     private Capture capture(Path binary, int postmaster, ServerInfo server) {
         List<StapsdtNotes.Note> notes;
         Set<String> symbols;
@@ -164,12 +196,7 @@ public final class Recorder {
             throw new PgbftraceException("cannot read the probes of " + binary + ": " + e.getMessage(), e);
         }
         String method = options.method();
-        if (method.equals("usdt") || method.equals("auto") && !notes.isEmpty()) {
-            if (notes.isEmpty()) {
-                throw new PgbftraceException(binary + " has no USDT probes: this PostgreSQL was built without"
-                        + " --enable-dtrace; use --method uprobe (PostgreSQL 13-18), or a build with probes"
-                        + " (Debian's and Ubuntu's packages have them)");
-            }
+        if (usesProbes(method, binary, !notes.isEmpty(), server)) {
             Set<String> functions = new java.util.HashSet<>(symbols);
             functions.retainAll(BpftraceScript.UPROBE_FUNCTIONS);
             return new Capture(BpftraceScript.generate(binary.toString(), postmaster, notes, functions,
@@ -183,6 +210,11 @@ public final class Recorder {
         try {
             u = UprobeScript.generate(binary.toString(), postmaster, server.versionNum(), symbols, addresses);
         } catch (PgbftraceException e) {
+            if (method.equals("auto") && !notes.isEmpty()) {
+                throw new PgbftraceException(binary + " has USDT probes, but " + USDT_VERSIONS + ", and this server"
+                        + " is " + server.version() + "; and uprobe capture " + e.getMessage()
+                        .substring("uprobe capture ".length()) + ": use an unstripped build", e);
+            }
             throw new PgbftraceException(binary + (method.equals("auto") ? " has no USDT probes (built without"
                     + " --enable-dtrace), and " : ": ") + e.getMessage() + "; use a build with USDT probes (Debian's"
                     + " and Ubuntu's packages have them) or an unstripped one", e);

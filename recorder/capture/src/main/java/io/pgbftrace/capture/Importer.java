@@ -13,6 +13,7 @@ import io.pgbftrace.session.SessionWriter;
 
 import java.io.InputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -20,6 +21,9 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /** Builds a session from saved bpftrace text. Bad lines are counted and skipped, never fatal. */
@@ -28,7 +32,6 @@ public final class Importer {
     public static final String FORMAT_RAW = "raw";
     /** The original pgbftrace: one {@code %08x%08x%08x} line per access = relfilenode, block, hit flag. */
     public static final String FORMAT_PGBFTRACE = "pgbftrace";
-    private static final Pattern ORIGINAL_LINE = Pattern.compile("\\p{XDigit}{24}");
     private static final int MAX_REPORTED = 5;
 
     private Importer() {
@@ -97,9 +100,9 @@ public final class Importer {
                 }
             };
             if (format.equals(FORMAT_RAW)) {
-                new TraceLineParser(sink).readAll(raw);
+                piped(p -> new TraceLineParser(p).readAll(raw), sink);
             } else {
-                readOriginal(new LineReader(raw), sink, spacing.toNanos());
+                piped(p -> readOriginal(new LineReader(raw), p, spacing.toNanos()), sink);
                 m.notes.add("the original pgbftrace format has no timestamps, backends, databases or tablespaces:"
                         + " events are spaced " + spacing.toMillis() + " ms apart and every miss is a MISS");
             }
@@ -131,29 +134,161 @@ public final class Importer {
         }
     }
 
+    private interface Reading {
+        void read(TraceLineParser.Sink sink) throws IOException;
+    }
+
+    private static final Object END = new Object();
+    private static final int CHUNK = 4096;
+
+    /**
+     * Parses on a thread of its own while this one writes (each is about half of an import's time): the parser's
+     * events go over in chunks, its other calls in order among them, and its failure is thrown here.
+     */
+    private static void piped(Reading reading, TraceLineParser.Sink sink) throws IOException {
+        BlockingQueue<Object> queue = new ArrayBlockingQueue<>(32);
+        Thread parser = new Thread(() -> {
+            List<Event> chunk = new ArrayList<>(CHUNK);
+            Object last = END;
+            try {
+                reading.read(new TraceLineParser.Sink() {
+                    @Override
+                    public void event(Event e) {
+                        chunk.add(e);
+                        if (chunk.size() == CHUNK) {
+                            hand(queue, List.copyOf(chunk));
+                            chunk.clear();
+                        }
+                    }
+
+                    private void then(Consumer<TraceLineParser.Sink> call) {
+                        hand(queue, List.copyOf(chunk));
+                        chunk.clear();
+                        hand(queue, call);
+                    }
+
+                    @Override
+                    public void ready(long timeNs) {
+                        then(s -> s.ready(timeNs));
+                    }
+
+                    @Override
+                    public void lost(long count) {
+                        then(s -> s.lost(count));
+                    }
+
+                    @Override
+                    public void bad(long lineNumber, int lines, String line, String why) {
+                        then(s -> s.bad(lineNumber, lines, line, why));
+                    }
+                });
+            } catch (IOException | RuntimeException | Error e) {
+                last = e;
+            }
+            if (!Thread.currentThread().isInterrupted()) {
+                hand(queue, List.copyOf(chunk));
+                hand(queue, last);
+            }
+        }, "pgbftrace-import-parser");
+        parser.setDaemon(true);
+        parser.start();
+        try {
+            for (Object o = queue.take(); o != END; o = queue.take()) {
+                if (o instanceof List<?> events) {
+                    events.forEach(e -> sink.event((Event) e));
+                } else if (o instanceof Consumer<?> call) {
+                    @SuppressWarnings("unchecked")
+                    Consumer<TraceLineParser.Sink> c = (Consumer<TraceLineParser.Sink>) call;
+                    c.accept(sink);
+                } else if (o instanceof IOException e) {
+                    throw e;
+                } else if (o instanceof RuntimeException e) {
+                    throw e;
+                } else if (o instanceof Error e) {
+                    throw e;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PgbftraceException("import interrupted", e);
+        } finally {
+            parser.interrupt(); // a writer that failed leaves the parser waiting to hand over more
+        }
+    }
+
+    private static void hand(BlockingQueue<Object> queue, Object item) {
+        try {
+            queue.put(item);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("the writer stopped", e);
+        }
+    }
+
+    /**
+     * Reads the original tool's lines from their bytes (no String, no regex per line: this is the whole cost of an
+     * import besides writing): 24 hex digits, surrounding white space allowed.
+     */
     private static void readOriginal(LineReader in, TraceLineParser.Sink sink, long spacingNs) throws IOException {
         long n = 0;
         long lineNumber = 0;
-        for (LineReader.Line line = in.next(); line != null; line = in.next()) {
+        for (int length = in.nextRaw(); length >= 0; length = in.nextRaw()) {
             lineNumber++;
-            if (!(line instanceof LineReader.Text text)) {
-                sink.bad(lineNumber, 1, ((LineReader.Overlong) line).start(), "line too long");
+            byte[] b = in.bytes();
+            if (in.overlong()) {
+                sink.bad(lineNumber, 1, new String(b, 0, length, StandardCharsets.UTF_8), "line too long");
                 continue;
             }
-            String t = text.text().trim();
-            if (t.isEmpty() || t.startsWith("Attaching ")) {
+            int from = 0;
+            int to = length;
+            while (from < to && b[from] <= ' ') {
+                from++;
+            }
+            while (to > from && b[to - 1] <= ' ') {
+                to--;
+            }
+            if (from == to || startsWith(b, from, to, ATTACHING)) {
                 continue;
             }
-            if (!ORIGINAL_LINE.matcher(t).matches()) {
-                sink.bad(lineNumber, 1, text.text(), "not a %08x%08x%08x line");
+            long relfilenode = to - from == 24 ? hex(b, from) : -1;
+            long block = relfilenode < 0 ? -1 : hex(b, from + 8);
+            long hit = block < 0 ? -1 : hex(b, from + 16);
+            if (hit < 0) {
+                sink.bad(lineNumber, 1, new String(b, 0, length, StandardCharsets.UTF_8), "not a %08x%08x%08x line");
                 continue;
             }
-            int relfilenode = (int) Long.parseLong(t.substring(0, 8), 16);
-            long block = Long.parseLong(t.substring(8, 16), 16);
-            boolean hit = Long.parseLong(t.substring(16, 24), 16) != 0;
-            sink.event(Event.access(hit ? EventKind.HIT : EventKind.MISS, n++ * spacingNs, 0, 0, 0, relfilenode, 0,
-                    block, false));
+            sink.event(Event.access(hit != 0 ? EventKind.HIT : EventKind.MISS, n++ * spacingNs, 0, 0, 0,
+                    (int) relfilenode, 0, block, false));
         }
+    }
+
+    private static final byte[] ATTACHING = "Attaching ".getBytes(StandardCharsets.US_ASCII);
+
+    private static boolean startsWith(byte[] b, int from, int to, byte[] prefix) {
+        if (to - from < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (b[from + i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Eight hex digits from {@code at} as an unsigned number, or -1 when one is not a hex digit. */
+    private static long hex(byte[] b, int at) {
+        long v = 0;
+        for (int i = at; i < at + 8; i++) {
+            int c = b[i];
+            int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+            if (d < 0) {
+                return -1;
+            }
+            v = v << 4 | d;
+        }
+        return v;
     }
 
     private static String abbreviate(String line) {

@@ -22,6 +22,7 @@ final class LineReader {
     private byte[] line = new byte[256];
     private int length;
     private boolean overlong;
+    private long lastTotal;
 
     LineReader(InputStream in) {
         this(in, MAX_LINE_BYTES);
@@ -46,6 +47,19 @@ final class LineReader {
 
     /** The next line, or null at the end of the input. */
     Line next() throws IOException {
+        int n = nextRaw();
+        if (n < 0) {
+            return null;
+        }
+        String text = new String(line, 0, n, StandardCharsets.UTF_8);
+        return overlong ? new Overlong(lastTotal, text) : new Text(text);
+    }
+
+    /**
+     * The next line without making a String of it: its length in {@link #bytes()} ('\r' before the newline
+     * dropped), or -1 at the end of the input. When {@link #overlong()}, the bytes are the line's start only.
+     */
+    int nextRaw() throws IOException {
         length = 0;
         overlong = false;
         long total = 0;
@@ -55,7 +69,7 @@ final class LineReader {
                 pos = 0;
                 if (end <= 0) {
                     end = 0;
-                    return total == 0 ? null : finish(total);
+                    return total == 0 ? -1 : finish(total);
                 }
             }
             int start = pos;
@@ -94,9 +108,22 @@ final class LineReader {
         }
     }
 
-    private Line finish(long total) {
-        int n = length > 0 && line[length - 1] == '\r' && !overlong ? length - 1 : length;
-        String text = new String(line, 0, n, StandardCharsets.UTF_8);
-        return overlong ? new Overlong(total, text) : new Text(text);
+    private int finish(long total) {
+        lastTotal = total;
+        return length > 0 && line[length - 1] == '\r' && !overlong ? length - 1 : length;
+    }
+
+    /** The bytes of the line {@link #nextRaw()} returned (valid until the next call). */
+    byte[] bytes() {
+        return line;
+    }
+
+    /** Whether that line was longer than the bound, and how long it was. */
+    boolean overlong() {
+        return overlong;
+    }
+
+    long lastLineBytes() {
+        return lastTotal;
     }
 }

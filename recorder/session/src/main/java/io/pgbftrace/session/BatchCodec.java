@@ -1,6 +1,5 @@
 package io.pgbftrace.session;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,6 +22,11 @@ public final class BatchCodec {
     public record Header(int eventCount, long firstTimeNs, long lastTimeNs) {
     }
 
+    private static boolean sameFile(Event a, Event b) {
+        return a.relfilenode() == b.relfilenode() && a.db() == b.db() && a.spc() == b.spc() && a.fork() == b.fork()
+                && a.local() == b.local();
+    }
+
     private record Key(int db, int spc, int relfilenode, int fork, boolean local) {
         static Key of(Event e) {
             return new Key(e.db(), e.spc(), e.relfilenode(), e.fork(), e.local());
@@ -37,45 +41,57 @@ public final class BatchCodec {
         Event[] sorted = events.toArray(new Event[0]);
         Arrays.sort(sorted, Comparator.comparingLong(Event::timeNs));
 
+        // each event's key, looked up once (and not at all when it is the previous event's: a scan's run)
         Map<Key, Integer> keyIndex = new HashMap<>();
         List<Key> keys = new ArrayList<>();
-        for (Event e : sorted) {
-            if (e.kind().hasRelation()) {
-                keyIndex.computeIfAbsent(Key.of(e), k -> {
+        int[] keyOf = new int[sorted.length];
+        Event previous = null;
+        int previousKey = -1;
+        for (int i = 0; i < sorted.length; i++) {
+            Event e = sorted[i];
+            if (!e.kind().hasRelation()) {
+                keyOf[i] = -1;
+                continue;
+            }
+            if (previous == null || !sameFile(previous, e)) {
+                previousKey = keyIndex.computeIfAbsent(Key.of(e), k -> {
                     keys.add(k);
                     return keys.size() - 1;
                 });
+                previous = e;
             }
+            keyOf[i] = previousKey;
         }
 
-        ByteArrayOutputStream out = new ByteArrayOutputStream(16 + sorted.length * 5);
+        VarInts.Writer out = new VarInts.Writer(16 + sorted.length * 5);
         out.write(SessionFormat.RECORD_BATCH);
-        VarInts.writeUnsigned(out, keys.size());
+        out.writeUnsigned(keys.size());
         for (Key k : keys) {
-            VarInts.writeUnsigned(out, Integer.toUnsignedLong(k.db()));
-            VarInts.writeUnsigned(out, Integer.toUnsignedLong(k.spc()));
-            VarInts.writeUnsigned(out, Integer.toUnsignedLong(k.relfilenode()));
+            out.writeUnsigned(Integer.toUnsignedLong(k.db()));
+            out.writeUnsigned(Integer.toUnsignedLong(k.spc()));
+            out.writeUnsigned(Integer.toUnsignedLong(k.relfilenode()));
             out.write(k.fork() & 0xFF);
             out.write(k.local() ? 1 : 0);
         }
-        VarInts.writeUnsigned(out, sorted.length);
+        out.writeUnsigned(sorted.length);
         long first = sorted.length == 0 ? 0 : sorted[0].timeNs();
         long last = sorted.length == 0 ? 0 : sorted[sorted.length - 1].timeNs();
-        VarInts.writeUnsigned(out, first);
-        VarInts.writeUnsigned(out, last - first);
+        out.writeUnsigned(first);
+        out.writeUnsigned(last - first);
 
         long[] lastBlock = new long[keys.size()];
         Arrays.fill(lastBlock, -1);
         long prevTime = first;
         int prevPid = Integer.MIN_VALUE;
         int prevKey = -1;
-        for (Event e : sorted) {
+        for (int i = 0; i < sorted.length; i++) {
+            Event e = sorted[i];
             int code = e.kind().code();
             int head = code & SessionFormat.HEAD_KIND_MASK;
             if (code >= EventKind.EXTENDED) {
                 head |= SessionFormat.HEAD_EXTENDED_KIND;
             }
-            int key = e.kind().hasRelation() ? keyIndex.get(Key.of(e)) : -1;
+            int key = keyOf[i];
             if (e.pid() == prevPid) {
                 head |= SessionFormat.HEAD_SAME_PID;
             }
@@ -86,26 +102,26 @@ public final class BatchCodec {
                 head |= SessionFormat.HEAD_NEXT_BLOCK;
             }
             out.write(head);
-            VarInts.writeUnsigned(out, e.timeNs() - prevTime);
+            out.writeUnsigned(e.timeNs() - prevTime);
             if ((head & SessionFormat.HEAD_SAME_PID) == 0) {
-                VarInts.writeUnsigned(out, Integer.toUnsignedLong(e.pid()));
+                out.writeUnsigned(Integer.toUnsignedLong(e.pid()));
             }
             if (key >= 0) {
                 if ((head & SessionFormat.HEAD_SAME_KEY) == 0) {
-                    VarInts.writeUnsigned(out, key);
+                    out.writeUnsigned(key);
                 }
                 if ((head & SessionFormat.HEAD_NEXT_BLOCK) == 0) {
-                    VarInts.writeSigned(out, e.block() - lastBlock[key]);
+                    out.writeSigned(e.block() - lastBlock[key]);
                 }
                 lastBlock[key] = e.block();
                 prevKey = key;
             }
             switch (e.kind()) {
                 case READ, CHECKPOINT_START, CHECKPOINT_DONE, REWRITE_START, REWRITE_SWAP, WORKER_START ->
-                        VarInts.writeUnsigned(out, e.value());
+                        out.writeUnsigned(e.value());
                 case QUERY -> {
                     byte[] text = queryBytes(e.text());
-                    VarInts.writeUnsigned(out, text.length);
+                    out.writeUnsigned(text.length);
                     out.write(text, 0, text.length);
                 }
                 default -> {

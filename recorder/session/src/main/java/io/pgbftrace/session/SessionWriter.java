@@ -18,7 +18,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.EnumMap;
 
 /**
  * Writes a session folder. Events are buffered into batches of at most {@link SessionFormat#MAX_BATCH_EVENTS};
@@ -44,7 +44,7 @@ public final class SessionWriter implements AutoCloseable {
     private final FileStore store;
     private ExcerptAppender appender;
     private final List<Event> pending = new ArrayList<>();
-    private final Map<EventKind, long[]> counts = new TreeMap<>();
+    private final Map<EventKind, long[]> counts = new EnumMap<>(EventKind.class);
     private long total;
     private long dropped;
     private boolean closed;

@@ -16,6 +16,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -59,13 +61,14 @@ public final class ThrowawayCluster implements AutoCloseable {
         }
     }
 
+    private static final Pattern VERSION = Pattern.compile("\\(PostgreSQL\\) (\\d+)");
+
     /** The major version of the server in a bin folder ({@code postgres --version}), or -1 when it cannot tell. */
     public static int majorVersion(Path bin) {
         try {
             Processes.Result r = Processes.run(List.of(bin.resolve("postgres").toString(), "--version"),
                     Duration.ofSeconds(30));
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\(PostgreSQL\\) (\\d+)")
-                    .matcher(r.lastLine());
+            Matcher m = VERSION.matcher(r.lastLine());
             return r.ok() && m.find() ? Integer.parseInt(m.group(1)) : -1;
         } catch (RuntimeException e) {
             return -1;

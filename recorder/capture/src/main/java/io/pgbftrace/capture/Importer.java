@@ -20,11 +20,11 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 
 /** Builds a session from saved bpftrace text. Bad lines are counted and skipped, never fatal. */
 public final class Importer {
@@ -156,14 +156,12 @@ public final class Importer {
                     public void event(Event e) {
                         chunk.add(e);
                         if (chunk.size() == CHUNK) {
-                            hand(queue, List.copyOf(chunk));
-                            chunk.clear();
+                            handChunk(queue, chunk);
                         }
                     }
 
                     private void then(Consumer<TraceLineParser.Sink> call) {
-                        hand(queue, List.copyOf(chunk));
-                        chunk.clear();
+                        handChunk(queue, chunk);
                         hand(queue, call);
                     }
 
@@ -186,7 +184,7 @@ public final class Importer {
                 last = e;
             }
             if (!Thread.currentThread().isInterrupted()) {
-                hand(queue, List.copyOf(chunk));
+                handChunk(queue, chunk);
                 hand(queue, last);
             }
         }, "pgbftrace-import-parser");
@@ -213,6 +211,14 @@ public final class Importer {
             throw new PgbftraceException("import interrupted", e);
         } finally {
             parser.interrupt(); // a writer that failed leaves the parser waiting to hand over more
+        }
+    }
+
+    /** Hands over the events parsed so far, if any, and starts a new chunk. */
+    private static void handChunk(BlockingQueue<Object> queue, List<Event> chunk) {
+        if (!chunk.isEmpty()) {
+            hand(queue, List.copyOf(chunk));
+            chunk.clear();
         }
     }
 
@@ -247,7 +253,8 @@ public final class Importer {
             while (to > from && b[to - 1] <= ' ') {
                 to--;
             }
-            if (from == to || startsWith(b, from, to, ATTACHING)) {
+            if (from == to || to - from >= ATTACHING.length
+                    && Arrays.equals(b, from, from + ATTACHING.length, ATTACHING, 0, ATTACHING.length)) {
                 continue;
             }
             long relfilenode = to - from == 24 ? hex(b, from) : -1;
@@ -264,25 +271,11 @@ public final class Importer {
 
     private static final byte[] ATTACHING = "Attaching ".getBytes(StandardCharsets.US_ASCII);
 
-    private static boolean startsWith(byte[] b, int from, int to, byte[] prefix) {
-        if (to - from < prefix.length) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length; i++) {
-            if (b[from + i] != prefix[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** Eight hex digits from {@code at} as an unsigned number, or -1 when one is not a hex digit. */
     private static long hex(byte[] b, int at) {
         long v = 0;
         for (int i = at; i < at + 8; i++) {
-            int c = b[i];
-            int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                    : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+            int d = Character.digit(b[i] & 0xFF, 16);
             if (d < 0) {
                 return -1;
             }

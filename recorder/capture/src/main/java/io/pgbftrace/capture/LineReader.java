@@ -118,12 +118,8 @@ final class LineReader {
         return line;
     }
 
-    /** Whether that line was longer than the bound, and how long it was. */
+    /** Whether that line was longer than the bound. */
     boolean overlong() {
         return overlong;
-    }
-
-    long lastLineBytes() {
-        return lastTotal;
     }
 }

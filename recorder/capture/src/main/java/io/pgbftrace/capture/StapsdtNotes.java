@@ -151,27 +151,31 @@ public final class StapsdtNotes {
      * empty when it is not an x86-64 ELF file or has no symbol table.
      */
     public static Set<String> functionNames(Path binary) throws IOException {
-        return symbols(binary, STT_FUNC).keySet();
+        return elf(binary).map(elf -> symbols(elf, STT_FUNC).keySet()).orElse(Set.of());
     }
 
     /** The link-time addresses of those of {@code names} that the binary's symbol tables define (functions, data). */
     public static Map<String, Long> addresses(Path binary, Set<String> names) throws IOException {
-        Map<String, Long> out = new HashMap<>(symbols(binary, STT_FUNC));
-        out.putAll(symbols(binary, STT_OBJECT));
+        Map<String, Long> out = new HashMap<>();
+        elf(binary).ifPresent(elf -> {
+            out.putAll(symbols(elf, STT_FUNC));
+            out.putAll(symbols(elf, STT_OBJECT));
+        });
         out.keySet().retainAll(names);
         return Map.copyOf(out);
     }
 
-    /** The defined symbols of one type in a binary's symbol tables: none when it is not a 64-bit x86 ELF file. */
-    private static Map<String, Long> symbols(Path binary, int wantedType) throws IOException {
+    /** The binary mapped, when it is a 64-bit little-endian ELF file with section headers. */
+    private static Optional<ByteBuffer> elf(Path binary) throws IOException {
         ByteBuffer elf;
         try (FileChannel ch = FileChannel.open(binary, StandardOpenOption.READ)) {
             elf = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()).order(ByteOrder.LITTLE_ENDIAN);
         }
-        if (elf.limit() < 64 || elf.getInt(0) != 0x464c457f || elf.get(4) != 2 || elf.get(5) != 1
-                || elf.getLong(0x28) <= 0) {
-            return Map.of();
-        }
+        return elf.limit() < 64 || elf.getInt(0) != 0x464c457f || elf.get(4) != 2 || elf.get(5) != 1
+                || elf.getLong(0x28) <= 0 ? Optional.empty() : Optional.of(elf);
+    }
+
+    private static Map<String, Long> symbols(ByteBuffer elf, int wantedType) {
         return symbols(elf, elf.getLong(0x28), Short.toUnsignedInt(elf.getShort(0x3A)),
                 Short.toUnsignedInt(elf.getShort(0x3C)), wantedType);
     }

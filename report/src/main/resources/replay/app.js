@@ -449,7 +449,8 @@ async function main() {
   document.title = (s.title ? s.title + ' · ' : '') + 'pgbftrace replay';
   $('subtitle').textContent = [s.postgres && `PostgreSQL ${s.postgres}`, s.ioMethod && `io_method ${s.ioMethod}`,
     s.sharedBuffers && `shared_buffers ${s.sharedBuffers}`,
-    `${s.events.toLocaleString()} event${s.events === 1 ? '' : 's'}${s.live ? ' so far' : ''}`].filter(Boolean).join(' · ');
+    `${s.events.toLocaleString()} event${s.events === 1 ? '' : 's'}${s.live ? ' so far' : ''}`,
+    s.aggregation && `${s.aggregation}: order and time inside a slice not recorded`].filter(Boolean).join(' · ');
   await loadRelations();
   const hash = readHash();
   setSpeed(hash.speed ?? s.speed);

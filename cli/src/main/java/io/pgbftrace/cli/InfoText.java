@@ -44,6 +44,10 @@ final class InfoText {
         if (m.bpftrace.version != null) {
             field(b, "bpftrace", m.bpftrace.version + ", outcomes by " + m.bpftrace.outcomeMethod + ", writes from "
                     + m.bpftrace.writeProbe);
+            String aggregation = m.startMonotonicNs == null ? null : m.aggregation(m.startMonotonicNs);
+            if (aggregation != null) {
+                field(b, "output", "buffer events " + aggregation + " (--mode " + m.bpftrace.output + ")");
+            }
         }
         StringBuilder counts = new StringBuilder(String.format(Locale.ROOT, "%,d:", summary.total()));
         for (EventKind k : EventKind.values()) {

@@ -1,6 +1,7 @@
 package io.pgbftrace.cli;
 
 import io.pgbftrace.session.PgbftraceException;
+import io.pgbftrace.capture.EventOutput;
 import io.pgbftrace.capture.Recorder;
 import io.pgbftrace.capture.RecordOptions;
 import io.pgbftrace.capture.StopControl;
@@ -73,6 +74,24 @@ public final class RecordCommand extends EnvAware implements Callable<Integer> {
                     + " probes, else uprobe; the default).")
     String captureMethod;
 
+    @Option(names = "--mode", paramLabel = "MODE", defaultValue = "auto",
+            description = "How buffer events leave the kernel: events (a line each: exact order and time), aggregate"
+                    + " (counts per slice, see --aggregate: exact counts at a fraction of the cost, no order or"
+                    + " time inside a slice, no statements) or auto (a line each while the rate is below"
+                    + " --auto-above, counts above it; the default).")
+    String mode;
+
+    @Option(names = "--auto-above", paramLabel = "RATE", defaultValue = "20000",
+            description = "--mode auto counts events per slice while a slice sees more than RATE events a second,"
+                    + " and prints them one by one again below a quarter of it (default: ${DEFAULT-VALUE}, where"
+                    + " printing starts to slow a busy server).")
+    long autoAbove;
+
+    @Option(names = "--aggregate", paramLabel = "SLICE", converter = Durations.class,
+            description = "Count buffer events per slice of this length (e.g. 100ms) instead of a line each;"
+                    + " implies --mode aggregate unless --mode auto is given (whose slice it sets; 100ms by default).")
+    Duration aggregate;
+
     @Option(names = "--buffer-pages", paramLabel = "N", defaultValue = "1024",
             description = "bpftrace's ring buffer in pages per CPU (default: ${DEFAULT-VALUE}); raise it if"
                     + " events are lost.")
@@ -97,8 +116,9 @@ public final class RecordCommand extends EnvAware implements Callable<Integer> {
         if (bufferPages <= 0 || Integer.bitCount(bufferPages) != 1) {
             throw PgbftraceException.usage("--buffer-pages must be a power of two, e.g. 1024");
         }
+        EventOutput output = output();
         RecordOptions options = new RecordOptions(out, force, connection.settings(env), postgresBin, duration,
-                maxEvents, title, description, lookFor, method.equals("pairing"), capture, bufferPages, env,
+                maxEvents, title, description, lookFor, method.equals("pairing"), capture, bufferPages, output, env,
                 VersionProvider.version());
         PrintStream err = new PrintStream(new WriterOutputStream(spec.commandLine().getErr()), true);
         StopControl stop = new StopControl();
@@ -108,8 +128,10 @@ public final class RecordCommand extends EnvAware implements Callable<Integer> {
         o.printf(Locale.ROOT, "recorded %,d events in %.1f s into %s (stopped: %s)%n", s.events(), s.seconds(),
                 s.session(), s.stopReason());
         if (s.lostEvents() > 0) {
-            o.printf(Locale.ROOT, "lost %,d events: bpftrace could not keep up; raise --buffer-pages%n",
-                    s.lostEvents());
+            o.printf(Locale.ROOT, output.aggregates()
+                    ? "lost %,d events: bpftrace could not keep up; raise --buffer-pages or see info's notes%n"
+                    : "lost %,d events: bpftrace could not keep up; raise --buffer-pages, or record with --mode"
+                    + " auto or aggregate%n", s.lostEvents());
         }
         if (!s.unresolved().isEmpty()) {
             o.printf(Locale.ROOT, "%d file(s) could not be named from the catalog (see info)%n",
@@ -117,6 +139,39 @@ public final class RecordCommand extends EnvAware implements Callable<Integer> {
         }
         o.printf("next: pgbftrace info %s%n", s.session());
         return ExitCodes.OK;
+    }
+
+    private static final long DEFAULT_SLICE_MS = 100;
+
+    private EventOutput output() {
+        String m = mode.toLowerCase(Locale.ROOT);
+        if (!List.of("auto", "events", "aggregate").contains(m)) {
+            throw PgbftraceException.usage("--mode must be auto, events or aggregate, not " + mode);
+        }
+        boolean modeGiven = spec.commandLine().getParseResult().hasMatchedOption("--mode");
+        long sliceMs = DEFAULT_SLICE_MS;
+        if (aggregate != null) {
+            if (m.equals("events") && modeGiven) {
+                throw PgbftraceException.usage("--aggregate counts per slice; --mode events prints every event");
+            }
+            sliceMs = aggregate.toMillis();
+            if (sliceMs < 50 || sliceMs > 60_000) {
+                throw PgbftraceException.usage("--aggregate must be from 50ms to 60s, not " + sliceMs + "ms");
+            }
+            if (!modeGiven) {
+                m = "aggregate";
+            }
+        }
+        return switch (m) {
+            case "events" -> EventOutput.events();
+            case "aggregate" -> EventOutput.aggregate(sliceMs);
+            default -> {
+                if (autoAbove < 10) {
+                    throw PgbftraceException.usage("--auto-above must be at least 10 events a second");
+                }
+                yield EventOutput.auto(sliceMs, autoAbove, autoAbove / 4);
+            }
+        };
     }
 
     /** Says the recorder's lines and draws one progress line a second (in place on a terminal). */

@@ -2,6 +2,7 @@ package io.pgbftrace.demo;
 
 import io.pgbftrace.session.PgbftraceException;
 import io.pgbftrace.capture.Preflight;
+import io.pgbftrace.capture.EventOutput;
 import io.pgbftrace.capture.RecordOptions;
 import io.pgbftrace.capture.Recorder;
 import io.pgbftrace.capture.StopControl;
@@ -116,7 +117,8 @@ public final class Demo {
                                            Map<String, String> env, PrintStream err, String toolVersion)
             throws InterruptedException {
         RecordOptions options = new RecordOptions(sessionDir, true, cluster.settings("postgres"), null, null, null,
-                scenario.title(), scenario.description(), scenario.lookFor(), false, "auto", 1024, env, toolVersion);
+                scenario.title(), scenario.description(), scenario.lookFor(), false, "auto", 1024,
+                EventOutput.events(), env, toolVersion); // teaching sessions keep every event's order and time
         StopControl stop = new StopControl();
         AtomicReference<Recorder.Summary> summary = new AtomicReference<>();
         AtomicReference<RuntimeException> failure = new AtomicReference<>();

@@ -27,6 +27,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -110,14 +111,35 @@ class RecordIntegrationTest {
         return JSON.readTree(out.toString());
     }
 
+    /**
+     * auto and pairing: a line per event, outcomes told apart by the probe's arguments or by kernel-read pairing;
+     * aggregate: counts per 100 ms slice; switching: --mode auto with a low threshold, so that the scans and
+     * pgbench are counted per slice and the quiet moments between them printed line by line.
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"auto", "pairing"})
+    @ValueSource(strings = {"auto", "pairing", "aggregate", "switching"})
     void sessionHitsAndReadsEqualPgStatioExactly(String method) throws Exception {
+        boolean perEvent = method.equals("auto") || method.equals("pairing");
+        if (!perEvent) {
+            Processes.Result init = Processes.run(pgbench("-i", "-s", "1", "-q"), java.time.Duration.ofMinutes(2));
+            assertEquals(0, init.exitCode(), init.output());
+        }
         Map<String, long[]> before1 = statio("postgres");
         Map<String, long[]> before2 = statio("second");
         Path session = tmp.resolve("session");
-        try (ToolProcess rec = startRecording(session, tmp.resolve("record.log"), "--title", "integration",
-                "--outcome-method", method)) {
+        List<String> options = new ArrayList<>(List.of("--title", "integration"));
+        options.addAll(switch (method) {
+            case "aggregate" -> List.of("--aggregate", "100ms");
+            case "switching" -> List.of("--mode", "auto", "--auto-above", "2000");
+            default -> List.of("--outcome-method", method, "--mode", "events");
+        });
+        try (ToolProcess rec = startRecording(session, tmp.resolve("record.log"), options.toArray(String[]::new))) {
+            if (!perEvent) { // a busy server, at full speed: per-event output would lose events here
+                Processes.Result bench = Processes.run(pgbench("-S", "-c", "2", "-j", "2", "-T", "3", "-n"),
+                        java.time.Duration.ofMinutes(1));
+                assertEquals(0, bench.exitCode(), bench.output());
+                Thread.sleep(700); // quiet: auto mode prints events one by one again, until the scans below
+            }
             sql("postgres",
                     "SELECT count(*) FROM pre_t",
                     "SELECT * FROM pre_t WHERE a IN (1, 777, 4242)",
@@ -149,8 +171,14 @@ class RecordIntegrationTest {
             assertTrue(s.get("complete").asBoolean(), info.toPrettyString());
             assertEquals("signal SIGTERM", s.get("stopReason").asText());
             assertEquals(0, s.get("lostEvents").asLong(), "events were lost; the comparison would be meaningless");
-            assertEquals(method.equals("auto") ? "stapsdt-arguments" : "kernel-read-pairing",
+            assertEquals(method.equals("pairing") ? "kernel-read-pairing" : "stapsdt-arguments",
                     s.get("bpftrace").get("outcomeMethod").asText());
+            JsonNode spans = s.get("bpftrace").get("aggregated");
+            switch (method) {
+                case "aggregate" -> assertEquals(1, spans.size(), s.toPrettyString());
+                case "switching" -> assertTrue(spans.size() >= 2, "the rate went up and down: " + spans);
+                default -> assertNull(spans, s.toPrettyString());
+            }
 
             int compared = compare(info, "postgres", before1, after1) + compare(info, "second", before2, after2);
             assertEquals(after1.size() + after2.size(), compared);
@@ -164,7 +192,8 @@ class RecordIntegrationTest {
             JsonNode counts = s.get("eventCounts");
             assertTrue(counts.get("WRITE").asLong() > 0, "CHECKPOINT writes buffers out");
             assertTrue(counts.get("CHECKPOINT_START").asLong() >= 1 && counts.get("CHECKPOINT_DONE").asLong() >= 1);
-            assertTrue(counts.get("QUERY").asLong() >= 15);
+            assertTrue(method.equals("aggregate") ? counts.get("QUERY").asLong() == 0
+                    : counts.get("QUERY").asLong() >= (perEvent ? 15 : 1), counts.toString());
             assertFalse(s.get("recorderBackendPids").isEmpty());
             String script = Files.readString(session.resolve("capture.bt"));
             assertTrue(script.contains("buffer__read__done"), script);
@@ -224,7 +253,9 @@ class RecordIntegrationTest {
         Path session = tmp.resolve("exact");
         Process pgbench;
         // bursts (VACUUM FULL, the inserts) on top of the clients: room for them, so that no event is lost
-        try (ToolProcess rec = startRecording(session, tmp.resolve("exact.log"), "--buffer-pages", "16384");
+        // a line per event: rewrites are told apart by the time of their swap
+        try (ToolProcess rec = startRecording(session, tmp.resolve("exact.log"), "--buffer-pages", "16384",
+                "--mode", "events");
              Connection temp = cluster.connect("postgres"); Statement tst = temp.createStatement()) {
             pgbench = new ProcessBuilder(pgbench("-M", "prepared", "-c", "4", "-j", "2", "-t", "100", "-R", "200", "-n"))
                     .redirectErrorStream(true).redirectOutput(tmp.resolve("pgbench.log").toFile()).start();
@@ -531,7 +562,7 @@ class RecordIntegrationTest {
         List<JsonNode> plans = new ArrayList<>();
         List<Integer> pids = new ArrayList<>();
         Path session = tmp.resolve("queries");
-        try (ToolProcess rec = startRecording(session, tmp.resolve("queries.log"))) {
+        try (ToolProcess rec = startRecording(session, tmp.resolve("queries.log"), "--mode", "events")) {
             try (Connection c = cluster.connect("postgres", Map.of("preferQueryMode", "simple"));
                  Statement st = c.createStatement()) {
                 pids.add(backendPid(st));

@@ -15,7 +15,8 @@ final class ReplayApi {
                    String sharedBuffers, Integer blockSize,
                    String source, String startWall, double duration, long events, int batches, boolean ended,
                    boolean following, boolean live, String status, String damage, String error, double speed,
-                   boolean markersReady, double markersProgress, long lostEvents, String toolVersion) {
+                   boolean markersReady, double markersProgress, long lostEvents, String toolVersion,
+                   String aggregation) {
     }
 
     /** One element of {@code GET /api/relations}. */

@@ -332,7 +332,7 @@ public final class ReplayServer implements AutoCloseable {
                 follow && !index.ended() && alive && backgroundError == null,
                 SessionStatus.of(m, index.ended(), alive, index.damage()).text(), index.damage().orElse(null),
                 backgroundError, speed, index.markerScanDone(), index.markerScanProgress(),
-                m.lostEvents(index.lostEvents()), m.toolVersion);
+                m.lostEvents(index.lostEvents()), m.toolVersion, m.aggregation(index.startNs()));
     }
 
     List<ReplayApi.Relation> relations() {

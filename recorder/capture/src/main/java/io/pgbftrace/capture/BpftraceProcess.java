@@ -38,9 +38,10 @@ final class BpftraceProcess {
     }
 
     /**
-     * @param say where to tell the user that bpftrace cannot be tied to the recorder
+     * @param mapKeys room for this many keys in each map (aggregated output), or 0 for bpftrace's default
+     * @param say     where to tell the user that bpftrace cannot be tied to the recorder
      */
-    static BpftraceProcess start(Path bpftrace, Path script, int bufferPages, Map<String, String> env,
+    static BpftraceProcess start(Path bpftrace, Path script, int bufferPages, int mapKeys, Map<String, String> env,
                                  java.util.function.Consumer<String> say) {
         List<String> cmd = new ArrayList<>();
         // the parent-death signal stops bpftrace if we die; setsid keeps the terminal's Ctrl-C for us alone
@@ -55,6 +56,9 @@ final class BpftraceProcess {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("BPFTRACE_STRLEN", "200");
         pb.environment().put("BPFTRACE_PERF_RB_PAGES", Integer.toString(bufferPages));
+        if (mapKeys > 0) {
+            pb.environment().put("BPFTRACE_MAP_KEYS_MAX", Integer.toString(mapKeys));
+        }
         try {
             Process p = pb.start();
             p.getOutputStream().close();

@@ -50,6 +50,12 @@ public final class BpftraceScript {
      */
     public static Script generate(String binary, int postmasterPid, List<StapsdtNotes.Note> notes,
                                   Set<String> functions, boolean forcePairing) {
+        return generate(binary, postmasterPid, notes, functions, forcePairing, EventOutput.events());
+    }
+
+    /** @param output how buffer events leave the kernel: a line each, or counts per slice */
+    public static Script generate(String binary, int postmasterPid, List<StapsdtNotes.Note> notes,
+                                  Set<String> functions, boolean forcePairing, EventOutput output) {
         for (String probe : REQUIRED_PROBES) {
             if (StapsdtNotes.sites(notes, probe).isEmpty()) {
                 throw new PgbftraceException(binary + " has no USDT probe postgresql:" + probe
@@ -71,9 +77,10 @@ public final class BpftraceScript {
         s.append("// traces the children of postmaster pid ").append(postmasterPid).append(" only\n");
         s.append("// outcome method: ").append(pairing ? METHOD_PAIRING + " (" + why + ")" : METHOD_ARGUMENTS)
                 .append('\n');
-        s.append("BEGIN { printf(\"R %llu\\n\", nsecs); }\n");
+        s.append("BEGIN {").append(output.begin()).append(" printf(\"R %llu\\n\", nsecs); }\n");
         // a tick closes the current batch: a killed recorder loses at most this much (docs/session-format.md)
         s.append("interval:ms:100 { printf(\"T %llu\\n\", nsecs); }\n\n");
+        s.append(output.slice());
 
         if (pairing) {
             s.append(usdt).append("buffer__read__start\n").append(filter).append("\n{\n")
@@ -96,8 +103,8 @@ public final class BpftraceScript {
             // HIT only when found and not extending: the same rule pg_statio uses for _blks_hit
             s.append("  $o = 1;\n  if ($ext) { $o = 2; } else if ($found) { $o = 0; }\n");
         }
-        s.append("  printf(\"A %llu %d %u %u %u %d %u %d %d\\n\", nsecs, pid, arg3, arg2, arg4, arg0, arg1, arg5, $o);\n")
-                .append("}\n\n");
+        s.append(output.emit("  ", EventOutput.Kind.ACCESS, "nsecs", "pid", "arg3, arg2, arg4", "arg0", "arg1", "arg5",
+                "$o", null)).append("}\n\n");
 
         s.append(usdt).append("smgr__md__read__start\n").append(filter).append("\n{\n")
                 .append("  @rs[tid] = nsecs;\n");
@@ -108,18 +115,20 @@ public final class BpftraceScript {
         s.append(usdt).append("smgr__md__read__done\n").append(filter).append("\n{\n")
                 .append("  $t = @rs[tid];\n")
                 .append("  if ($t) {\n")
-                .append("    printf(\"K %llu %d %u %u %u %d %u %d %llu\\n\", $t, pid, arg3, arg2, arg4, arg0, arg1, arg5, nsecs - $t);\n")
+                .append(output.emit("    ", EventOutput.Kind.READ, "$t", "pid", "arg3, arg2, arg4", "arg0", "arg1",
+                        "arg5", "nsecs - $t", null))
                 .append("    delete(@rs[tid]);\n  }\n}\n\n");
 
         if (!StapsdtNotes.sites(notes, "buffer__flush__done").isEmpty()) {
             s.append(usdt).append("buffer__flush__done\n").append(filter).append("\n{\n")
-                    .append("  printf(\"W %llu %d %u %u %u %d %u\\n\", nsecs, pid, arg3, arg2, arg4, arg0, arg1);\n")
+                    .append(output.emit("  ", EventOutput.Kind.WRITE, "nsecs", "pid", "arg3, arg2, arg4", "arg0",
+                            "arg1", "-1", null, null))
                     .append("}\n\n");
         }
         boolean queries = Stream.of("query__start", "query__done", "query__parse__start", "transaction__abort")
                 .noneMatch(p -> StapsdtNotes.sites(notes, p).isEmpty());
-        if (queries) {
-            queryProbes(s, usdt, filter, notes);
+        if (queries && output.marksStatements()) {
+            queryProbes(s, usdt, filter, notes, output);
         }
         functionProbes(s, binary, filter, functions);
         if (!StapsdtNotes.sites(notes, "checkpoint__start").isEmpty()) {
@@ -134,8 +143,8 @@ public final class BpftraceScript {
                     .append("  printf(\"c %llu %d %d\\n\", nsecs, pid, ").append(sameOnEverySite(done, 0))
                     .append(");\n}\n\n");
         }
-        s.append("END\n{\n  clear(@rs);\n");
-        if (queries) {
+        s.append("END\n{\n").append(output.end()).append("  clear(@rs);\n");
+        if (queries && output.marksStatements()) {
             s.append("  clear(@simple);\n  clear(@open);\n  clear(@depth);\n");
         }
         if (pairing) {
@@ -172,8 +181,10 @@ public final class BpftraceScript {
      * the end of its Execute. A statement that fails never reaches its done probe: its transaction's abort ends
      * it. Inside a statement, nested portal runs (cursors, functions) neither open nor close one.
      */
-    private static void queryProbes(StringBuilder s, String usdt, String filter, List<StapsdtNotes.Note> notes) {
-        String start = "  @open[tid] = 1;\n  printf(\"Q %llu %d %s\\x1e\\n\", nsecs, pid, str($text));\n";
+    private static void queryProbes(StringBuilder s, String usdt, String filter, List<StapsdtNotes.Note> notes,
+                                    EventOutput output) {
+        String start = output.whenPerEvent("  @open[tid] = 1;\n  printf(\"Q %llu %d %s\\x1e\\n\", nsecs, pid,"
+                + " str($text));\n", "  ");
         String done = "  if (@open[tid]) {\n    delete(@open[tid]);\n    printf(\"q %llu %d\\n\", nsecs, pid);\n  }\n";
         s.append(usdt).append("query__start\n").append(filter).append("\n{\n")
                 .append("  @simple[tid] = 1;\n  $text = arg0;\n").append(start).append("}\n\n");

@@ -17,10 +17,12 @@ import java.util.Map;
  * @param forcePairing    tell outcomes apart by kernel-read pairing even when probe arguments can be read
  * @param method          usdt, uprobe, or auto (USDT probes where the binary has them, else function uprobes)
  * @param bufferPages     bpftrace's perf ring buffer, pages per CPU (more pages, fewer lost events)
+ * @param output          a line per event, counts per slice, or either by the event rate
  * @param env             the environment (PATH for bpftrace)
  * @param toolVersion     written into the session
  */
 public record RecordOptions(Path out, boolean force, ConnectionSettings connection, Path postgresBinary,
                             Duration duration, Long maxEvents, String title, String description, String lookFor,
-                            boolean forcePairing, String method, int bufferPages, Map<String, String> env, String toolVersion) {
+                            boolean forcePairing, String method, int bufferPages, EventOutput output,
+                            Map<String, String> env, String toolVersion) {
 }

@@ -38,6 +38,8 @@ public final class Recorder {
     private static final long DRAIN_TIMEOUT_MS = 30_000;
     /** session.json is rewritten every this many ticks (bpftrace ticks every 100 ms). */
     private static final int METADATA_TICKS = 10;
+    /** How far the session writer may fall behind bpftrace's output before bpftrace waits for it. */
+    private static final long PUMP_BYTES = 64L << 20;
 
     /** What a recording tells whoever runs it (the record command draws progress; the demo waits for start). */
     public interface Listener {
@@ -200,7 +202,7 @@ public final class Recorder {
             Set<String> functions = new java.util.HashSet<>(symbols);
             functions.retainAll(BpftraceScript.UPROBE_FUNCTIONS);
             return new Capture(BpftraceScript.generate(binary.toString(), postmaster, notes, functions,
-                    options.forcePairing()), "usdt", List.copyOf(new java.util.TreeSet<>(functions)), List.of());
+                    options.forcePairing(), options.output()), "usdt", List.copyOf(new java.util.TreeSet<>(functions)), List.of());
         }
         if (options.forcePairing()) {
             throw PgbftraceException.usage("--outcome-method pairing is for USDT probes; uprobe capture reads the"
@@ -208,7 +210,8 @@ public final class Recorder {
         }
         UprobeScript.Script u;
         try {
-            u = UprobeScript.generate(binary.toString(), postmaster, server.versionNum(), symbols, addresses);
+            u = UprobeScript.generate(binary.toString(), postmaster, server.versionNum(), symbols, addresses,
+                    options.output());
         } catch (PgbftraceException e) {
             if (method.equals("auto") && !notes.isEmpty()) {
                 throw new PgbftraceException(binary + " has USDT probes, but " + USDT_VERSIONS + ", and this server"
@@ -250,6 +253,12 @@ public final class Recorder {
         m.bpftrace.functions = capture.functions();
         m.bpftrace.writeProbe = capture.method().equals("usdt") ? "buffer__flush__done"
                 : "md layer writes in FlushBuffer";
+        EventOutput output = options.output();
+        m.bpftrace.output = output.mode().name().toLowerCase(Locale.ROOT);
+        if (output.aggregates()) {
+            m.bpftrace.sliceMs = output.sliceMs();
+            m.bpftrace.aggregated = new ArrayList<>();
+        }
         if (capture.method().equals("uprobe")) {
             m.notes.add("traced with uprobes on the buffer manager's functions (no USDT probes)");
             m.notes.addAll(capture.notes());
@@ -272,7 +281,8 @@ public final class Recorder {
     private Summary record(Path bpftrace, SessionWriter writer, CatalogTracker catalog, List<Relation> startSnapshot,
                            SessionSwap swap, int postmaster) {
         BpftraceProcess bp = BpftraceProcess.start(bpftrace, writer.dir().resolve(SessionFormat.SCRIPT_FILE),
-                options.bufferPages(), options.env(), this::say);
+                options.bufferPages(), options.output().aggregates() ? EventOutput.MAP_KEYS : 0, options.env(),
+                this::say);
         WriterThread wt = new WriterThread(bp, writer, catalog, startSnapshot);
         wt.start();
         catalog.start();
@@ -408,6 +418,9 @@ public final class Recorder {
         volatile String failure;
         volatile String finishFailure;
         private int ticks;
+        /** Aggregated output: since when the current span of counts runs, or null. */
+        private Long aggregatedSince;
+        private long lostInMaps;
 
         WriterThread(BpftraceProcess bp, SessionWriter writer, CatalogTracker catalog, List<Relation> startSnapshot) {
             super("pgbftrace-writer");
@@ -425,7 +438,9 @@ public final class Recorder {
                     writer.appendRelation(r);
                 }
                 writer.writeMetadata();
-                new TraceLineParser(new Sink()).readAll(bp.stdout());
+                // bpftrace never waits for us (a stall here would make it drop events, or drain its maps late)
+                new TraceLineParser(new Sink()).readAll(new StreamPump(bp.stdout(), PUMP_BYTES,
+                        "pgbftrace-bpftrace-stdout"));
             } catch (IOException e) {
                 // bpftrace's output closed under us: it is gone, which the watch reports
             } catch (RuntimeException e) {
@@ -459,6 +474,8 @@ public final class Recorder {
             }
             m.endMonotonicNs = endNs;
             m.endWall = Instant.now().toString();
+            aggregated(endNs);
+            noteAggregation(m);
             m.recorder.backendPids = end.backendPids();
             writer.finish(end.state(), end.reason(), end.clean());
         }
@@ -483,6 +500,38 @@ public final class Recorder {
                 Thread.currentThread().interrupt();
                 return false;
             }
+        }
+
+        /** Closes the span of aggregated counts that is open, at {@code timeNs}. */
+        private void aggregated(long timeNs) {
+            if (aggregatedSince != null) {
+                List<SessionMetadata.Span> spans = writer.metadata().bpftrace.aggregated;
+                spans.add(new SessionMetadata.Span(aggregatedSince, Math.max(aggregatedSince, timeNs)));
+                aggregatedSince = null;
+            }
+        }
+
+        /** What the views say about aggregated counts: when, and what they do not know. */
+        private void noteAggregation(SessionMetadata m) {
+            List<SessionMetadata.Span> spans = m.bpftrace.aggregated;
+            if (lostInMaps > 0) {
+                m.notes.add(String.format(Locale.ROOT, "%,d buffer events were counted but could not be kept: a"
+                        + " slice held more than %,d distinct blocks and backends, or bpftrace fell behind in"
+                        + " draining them; record with a shorter --aggregate", lostInMaps, EventOutput.MAP_KEYS));
+            }
+            if (spans == null || spans.isEmpty()) {
+                if (options.output().mode() == EventOutput.Mode.AUTO) {
+                    m.notes.add("recorded with --mode auto: the event rate stayed low, every event has its own time");
+                }
+                return;
+            }
+            long total = spans.stream().mapToLong(sp -> sp.toNs - sp.fromNs).sum();
+            String when = options.output().mode() == EventOutput.Mode.AGGREGATE ? "the whole session"
+                    : String.format(Locale.ROOT, "%.1f s of it, in %d span(s) of a high event rate", total / 1e9,
+                    spans.size());
+            m.notes.add(String.format(Locale.ROOT, "buffer events were counted per %d ms slice (%s): their counts"
+                    + " are exact, but their order and times inside a slice are not known (they are laid evenly"
+                    + " over it), and statements are not marked", m.bpftrace.sliceMs, when));
         }
 
         String badLines() {
@@ -517,8 +566,27 @@ public final class Recorder {
             }
 
             @Override
+            public void mode(long timeNs, boolean aggregate) {
+                if (aggregate && aggregatedSince == null) {
+                    aggregatedSince = timeNs;
+                } else if (!aggregate) {
+                    aggregated(timeNs);
+                }
+                writer.writeMetadata();
+            }
+
+            @Override
+            public void lostInMaps(long count) {
+                lostInMaps += count;
+                lost(count);
+            }
+
+            @Override
             public void ready(long timeNs) {
                 SessionMetadata m = writer.metadata();
+                if (options.output().mode() == EventOutput.Mode.AGGREGATE) {
+                    aggregatedSince = timeNs;
+                }
                 startNs = System.nanoTime();
                 m.startWall = Instant.now().toString();
                 m.startMonotonicNs = startNs;

@@ -32,6 +32,18 @@ public final class TraceLineParser {
         }
 
         /**
+         * Aggregated output: counts the kernel took but the drain did not read (a slice's map was full, or cleared
+         * late); they are lost like the others.
+         */
+        default void lostInMaps(long count) {
+            lost(count);
+        }
+
+        /** Auto mode switched: from {@code timeNs} on, buffer events are aggregated (true) or printed one by one. */
+        default void mode(long timeNs, boolean aggregated) {
+        }
+
+        /**
          * Lines that are not part of the protocol, skipped: {@code lines} of them from {@code lineNumber} on
          * (1-based); {@code line} shows the first.
          */
@@ -46,6 +58,13 @@ public final class TraceLineParser {
     private int pendingQueryLines;
     /** How many consecutive blocks the line just parsed stands for (E, A or K with a count; else 1). */
     private int runLength = 1;
+    /** Aggregated output: when each slot's slice began and ended, which is current, its counts so far. */
+    private final long[] sliceStart = new long[EventOutput.SLOTS];
+    private final long[] sliceEnd = new long[EventOutput.SLOTS];
+    private final long[] slotTotals = new long[EventOutput.SLOTS];
+    private int currentSlot;
+    /** The drain being read (between its S and s lines), or null. */
+    private Drain drain;
 
     public TraceLineParser(Sink sink) {
         this.sink = sink;
@@ -97,6 +116,14 @@ public final class TraceLineParser {
             return;
         }
         if (line.isEmpty() || line.startsWith("Attaching ")) {
+            return;
+        }
+        if (line.charAt(0) == '@') {
+            mapLine(line);
+            return;
+        }
+        if (line.equals("s")) {
+            endDrain(line);
             return;
         }
         Event event;
@@ -161,7 +188,12 @@ public final class TraceLineParser {
         }
         String[] f = line.split(" ");
         switch (type) {
-            case 'R' -> sink.ready(Long.parseUnsignedLong(fields(f, 2)[1]));
+            case 'R' -> {
+                sliceStart[0] = Long.parseUnsignedLong(fields(f, 2)[1]);
+                sink.ready(sliceStart[0]);
+            }
+            case 'S' -> startDrain(time(fields(f, 4)), Integer.parseInt(f[2]), Integer.parseInt(f[3]), line);
+            case 'M' -> sink.mode(time(fields(f, 3)), Integer.parseInt(f[2]) != 0);
             case 'T' -> sink.tick(Long.parseUnsignedLong(fields(f, 2)[1]));
             case 'A' -> {
                 int outcome = Integer.parseInt(fields(f, 10, 11)[9]);
@@ -216,6 +248,123 @@ public final class TraceLineParser {
             default -> sink.bad(lineNumber, 1, line, "unknown line type '" + type + "'");
         }
         return null;
+    }
+
+    /** The counts of one slice, as its drain prints them: key (three numbers) to count, and to latency sum. */
+    private record Drain(int slot, long from, long to, long lineNumber, java.util.Map<String, Long> counts,
+                         java.util.Map<String, Long> latencies, long[] total) {
+    }
+
+    private void startDrain(long timeNs, int next, int slot, String line) {
+        if (slot < 0 || slot >= EventOutput.SLOTS || next >= EventOutput.SLOTS) {
+            sink.bad(lineNumber, 1, line, "no such slot");
+            return;
+        }
+        if (drain != null) {
+            sink.bad(drain.lineNumber(), 1, "S", "a drain without its end");
+        }
+        if (next >= 0) { // a slice's tick: the current slot's slice ends, the next one's begins
+            sliceEnd[currentSlot] = timeNs;
+            sliceStart[next] = timeNs;
+            currentSlot = next;
+        } else if (slot == currentSlot) { // the end: the current slice ends now
+            sliceEnd[slot] = timeNs;
+        }
+        drain = new Drain(slot, sliceStart[slot], Math.max(sliceStart[slot], sliceEnd[slot]), lineNumber,
+                new java.util.LinkedHashMap<>(), new java.util.HashMap<>(), new long[]{-1});
+    }
+
+    /** "@a0[k1, k2, k3]: count", "@l0[k1, k2, k3]: latency sum" or "@t[slot]: events ever put in it". */
+    private void mapLine(String line) {
+        int open = line.indexOf('[');
+        int close = line.indexOf("]: ", open);
+        if (drain == null || open < 2 || close < 0) {
+            sink.bad(lineNumber, 1, line, drain == null ? "a map line outside a drain" : "malformed map line");
+            return;
+        }
+        String map = line.substring(1, open);
+        String key = line.substring(open + 1, close);
+        long value;
+        try {
+            value = Long.parseLong(line.substring(close + 3).trim());
+        } catch (NumberFormatException e) {
+            sink.bad(lineNumber, 1, line, "malformed map line");
+            return;
+        }
+        if (map.equals("t")) {
+            if (key.equals(Integer.toString(drain.slot()))) {
+                drain.total()[0] = value;
+            }
+        } else if (map.equals("a" + drain.slot())) {
+            drain.counts().merge(key, value, Long::sum);
+        } else if (map.equals("l" + drain.slot())) {
+            drain.latencies().merge(key, value, Long::sum);
+        } else {
+            sink.bad(lineNumber, 1, line, "a map of another slot");
+        }
+    }
+
+    /**
+     * A slice's counts become events like any others, laid evenly over the slice (their order and times inside
+     * it are not known); what the kernel took but the drain did not show is reported lost.
+     */
+    private void endDrain(String line) {
+        Drain d = drain;
+        drain = null;
+        if (d == null) {
+            sink.bad(lineNumber, 1, line, "a drain's end without its start");
+            return;
+        }
+        long events = 0;
+        java.util.List<long[]> entries = new java.util.ArrayList<>(d.counts().size());
+        for (java.util.Map.Entry<String, Long> e : d.counts().entrySet()) {
+            String[] k = e.getKey().split(", ");
+            if (k.length != 3) {
+                sink.bad(d.lineNumber(), 1, e.getKey(), "a map key of " + k.length + " numbers, not 3");
+                continue;
+            }
+            long k1 = Long.parseUnsignedLong(k[0]);
+            long k2 = Long.parseUnsignedLong(k[1]);
+            long k3 = Long.parseUnsignedLong(k[2]);
+            long count = e.getValue();
+            long run = (k3 >>> 8) & 0xffffff;
+            long latency = count == 0 ? 0 : d.latencies().getOrDefault(e.getKey(), 0L) / count;
+            entries.add(new long[]{k1, k2, k3, count, run, latency});
+            events += count * run;
+        }
+        long span = d.to() - d.from();
+        long i = 0;
+        for (long[] x : entries) {
+            int pid = (int) (x[0] >>> 32);
+            int rel = (int) x[0];
+            int db = (int) (x[1] >>> 32);
+            int spc = (int) x[1];
+            long block = x[2] >>> 32;
+            int kind = (int) (x[2] >>> 5) & 3;
+            int fork = (int) (x[2] >>> 3) & 3;
+            int outcome = (int) (x[2] >>> 1) & 3;
+            boolean local = (x[2] & 1) != 0;
+            for (long c = 0; c < x[3]; c++) {
+                for (long b = 0; b < x[4]; b++) {
+                    long t = d.from() + (events == 0 ? 0 : span * i++ / events);
+                    long blk = (block + b) & 0xffffffffL;
+                    sink.event(switch (kind) {
+                        case 0 -> Event.access(OUTCOMES[Math.min(outcome, 2)], t, pid, db, spc, rel, fork, blk, local);
+                        case 1 -> Event.access(EventKind.EXTEND, t, pid, db, spc, rel, fork, blk, local);
+                        case 2 -> Event.read(t, pid, db, spc, rel, fork, blk, local, x[5]);
+                        default -> Event.write(t, pid, db, spc, rel, fork, blk);
+                    });
+                }
+            }
+        }
+        long total = d.total()[0];
+        if (total >= 0) {
+            long expected = total - slotTotals[d.slot()];
+            slotTotals[d.slot()] = total;
+            if (expected > events) {
+                sink.lostInMaps(expected - events);
+            }
+        }
     }
 
     /** More blocks than PostgreSQL extends or reads at once (64 or so; io_combine_limit at most 128). */

@@ -70,6 +70,12 @@ public final class UprobeScript {
      */
     public static Script generate(String binary, int postmasterPid, int versionNum, Set<String> symbols,
                                   Map<String, Long> addresses) {
+        return generate(binary, postmasterPid, versionNum, symbols, addresses, EventOutput.events());
+    }
+
+    /** @param output how buffer events leave the kernel: a line each, or counts per slice */
+    public static Script generate(String binary, int postmasterPid, int versionNum, Set<String> symbols,
+                                  Map<String, Long> addresses, EventOutput output) {
         int major = versionNum / 10000;
         if (major < 13 || major > 18) {
             throw new PgbftraceException("uprobe capture supports PostgreSQL 13 to 18 so far, not " + major);
@@ -93,13 +99,13 @@ public final class UprobeScript {
         s.append("// pgbftrace capture script: uprobes on the buffer manager's functions of ").append(binary)
                 .append(" (PostgreSQL ").append(major).append(", no USDT probes)\n")
                 .append("// traces the children of postmaster pid ").append(postmasterPid).append(" only\n")
-                .append("BEGIN { printf(\"R %llu\\n\", nsecs); }\n")
-                .append("interval:ms:100 { printf(\"T %llu\\n\", nsecs); }\n\n");
+                .append("BEGIN {").append(output.begin()).append(" printf(\"R %llu\\n\", nsecs); }\n")
+                .append("interval:ms:100 { printf(\"T %llu\\n\", nsecs); }\n\n").append(output.slice());
 
         if (v18) {
-            readBuffers18(s, u, r, filter);
+            readBuffers18(s, u, r, filter, output);
         } else if (v17) {
-            readBuffers17(s, u, r, filter);
+            readBuffers17(s, u, r, filter, output);
         } else {
             // the accesses pg_statio counts: those through ReadBufferExtended
             s.append(u).append("ReadBufferExtended\n").append(filter).append("\n{\n  @rbe[tid] = 1;\n}\n\n");
@@ -114,9 +120,8 @@ public final class UprobeScript {
                     .append("  if (@hitp[tid]) {\n")
                     .append("    $s = @smgr[tid];\n")
                     .append("    if (@blk[tid] != ").append(P_NEW).append(") {\n")
-                    .append("      printf(\"A %llu %d %u %u %u %d %u %d %d\\n\", nsecs, pid, ").append(file("$s"))
-                    .append(", @fork[tid], @blk[tid], ").append(backend("$s"))
-                    .append(", *(uint8 *)@hitp[tid] ? 0 : 1);\n")
+                    .append(output.emit("      ", EventOutput.Kind.ACCESS, "nsecs", "pid", file("$s"), "@fork[tid]",
+                            "@blk[tid]", backend("$s"), "*(uint8 *)@hitp[tid] ? 0 : 1", null))
                     .append("    }\n")
                     .append("    delete(@hitp[tid]);\n    delete(@smgr[tid]);\n    delete(@fork[tid]);\n")
                     .append("    delete(@blk[tid]);\n  }\n}\n\n");
@@ -133,18 +138,18 @@ public final class UprobeScript {
                 s.append(r).append(f).append('\n').append(filter).append("\n{\n  delete(@extb[tid]);\n}\n\n");
             }
             s.append(u).append("mdzeroextend\n").append(inExtend).append("\n{\n")
-                    .append("  printf(\"E %llu %d %u %u %u %d %u %d %d\\n\", nsecs, pid, ").append(file("arg0"))
-                    .append(", arg1, arg2, arg3, ").append(backend("arg0")).append(");\n}\n\n");
+                    .append(output.emit("  ", EventOutput.Kind.EXTEND, "nsecs", "pid", file("arg0"), "arg1", "arg2",
+                            backend("arg0"), null, "arg3")).append("}\n\n");
         }
         s.append(u).append("mdextend\n").append(inExtend).append("\n{\n")
-                .append("  printf(\"E %llu %d %u %u %u %d %u 1 %d\\n\", nsecs, pid, ").append(file("arg0"))
-                .append(", arg1, arg2, ").append(backend("arg0")).append(");\n}\n\n");
+                .append(output.emit("  ", EventOutput.Kind.EXTEND, "nsecs", "pid", file("arg0"), "arg1", "arg2",
+                        backend("arg0"), null, null)).append("}\n\n");
 
         // reads that reached the kernel, with their latency (17: one vectored read of several blocks); 18 reads
         // asynchronously (see asyncReads18)
         List<String> notes = new ArrayList<>();
         if (v18) {
-            asyncReads18(s, u, filter);
+            asyncReads18(s, u, filter, output);
             notes.add(ASYNC_READ_NOTE);
         } else {
             String read = v17 ? "mdreadv" : "mdread";
@@ -153,10 +158,8 @@ public final class UprobeScript {
                     .append(v17 ? "  @rn[tid] = arg4;\n" : "").append("}\n\n");
             s.append(r).append(read).append('\n').append(filter).append("\n{\n")
                     .append("  $t = @rs[tid];\n  if ($t) {\n    $s = @rr[tid];\n")
-                    .append("    printf(\"K %llu %d %u %u %u %d %u %d %llu").append(v17 ? " %d" : "")
-                    .append("\\n\", $t, pid, ").append(file("$s"))
-                    .append(", @rf[tid], @rb[tid], ").append(backend("$s")).append(", nsecs - $t")
-                    .append(v17 ? ", @rn[tid]" : "").append(");\n")
+                    .append(output.emit("    ", EventOutput.Kind.READ, "$t", "pid", file("$s"), "@rf[tid]",
+                            "@rb[tid]", backend("$s"), "nsecs - $t", v17 ? "@rn[tid]" : null))
                     .append("    delete(@rs[tid]);\n    delete(@rr[tid]);\n    delete(@rf[tid]);\n")
                     .append("    delete(@rb[tid]);\n").append(v17 ? "    delete(@rn[tid]);\n" : "").append("  }\n}\n\n");
         }
@@ -172,8 +175,8 @@ public final class UprobeScript {
             s.append(r).append(f).append('\n').append(filter).append("\n{\n  delete(@fl[tid]);\n}\n\n");
             s.append(u).append(write).append("\n/ curtask->real_parent->tgid == ").append(postmasterPid)
                     .append(" && @fl[tid] /\n{\n")
-                    .append("  printf(\"W %llu %d %u %u %u %d %u\\n\", nsecs, pid, ").append(file("arg0"))
-                    .append(", arg1, arg2);\n}\n\n");
+                    .append(output.emit("  ", EventOutput.Kind.WRITE, "nsecs", "pid", file("arg0"), "arg1", "arg2",
+                            "-1", null, null)).append("}\n\n");
         }
         if (symbols.contains("CreateCheckPoint")) {
             used.add("CreateCheckPoint");
@@ -185,8 +188,9 @@ public final class UprobeScript {
         Optional<String> portalText = symbols.contains("PortalRun") && addresses.containsKey("PortalRun")
                 ? ProbeArgument.parse("8@debug_query_string(%rip)", addresses.get("PortalRun"), addresses)
                 .map(ProbeArgument::expression) : Optional.empty();
-        if (symbols.contains("exec_simple_query") && symbols.contains("AbortCurrentTransaction")) {
-            statements(s, u, r, filter, portalText);
+        if (symbols.contains("exec_simple_query") && symbols.contains("AbortCurrentTransaction")
+                && output.marksStatements()) {
+            statements(s, u, r, filter, portalText, output);
             used.addAll(List.of("exec_simple_query", "AbortCurrentTransaction"));
             portalText.ifPresent(t -> used.add("PortalRun"));
             notes.add(portalText.isPresent() ? "statements of the extended protocol are marked from their Execute"
@@ -213,7 +217,7 @@ public final class UprobeScript {
         if (used.contains("PortalRun")) {
             maps.add("depth");
         }
-        s.append("END\n{\n");
+        s.append("END\n{\n").append(output.end());
         maps.forEach(m -> s.append("  clear(@").append(m).append(");\n"));
         s.append("}\n");
         return new Script(s.toString(), List.copyOf(used), List.copyOf(notes));
@@ -226,7 +230,7 @@ public final class UprobeScript {
      * on to the first empty one at return (it pins one block after another); the last of them was a hit when {@code pgstat_count_io_op(..., IOOP_HIT)} ran
      * meanwhile (the loop stops at the first hit), the others misses.
      */
-    private static void readBuffers18(StringBuilder s, String u, String r, String filter) {
+    private static void readBuffers18(StringBuilder s, String u, String r, String filter, EventOutput output) {
         // bounded loops that stop at the first empty entry: the verifier accepts 128 rounds of them (one that
         // counts entries, or an unrolled one of 32, is too long for it)
         String loop = "  while ($i < $n && $i < " + MAX_BLOCKS_PER_READ_18 + ") {\n";
@@ -249,14 +253,14 @@ public final class UprobeScript {
                 .append("  if ($o && *(uint64 *)$o && $p > 0) {\n")
                 .append("    $s = *(uint64 *)($o + 8);\n")
                 .append("    $miss = $p;\n    if (@hit[tid]) {\n      $miss = $p - 1;\n")
-                .append("      printf(\"A %llu %d %u %u %u %d %u %d 0\\n\", nsecs, pid, ").append(file("$s"))
-                .append(", *(int32 *)($o + 20), @bn[tid] + $f + $p - 1, ").append(backend("$s")).append(");\n    }\n")
+                .append(output.emit("      ", EventOutput.Kind.ACCESS, "nsecs", "pid", file("$s"), "*(int32 *)($o + 20)",
+                        "@bn[tid] + $f + $p - 1", backend("$s"), "0", null)).append("    }\n")
                 .append("    if ($miss > 0) {\n")
-                .append("      printf(\"A %llu %d %u %u %u %d %u %d 1 %d\\n\", nsecs, pid, ").append(file("$s"))
-                .append(", *(int32 *)($o + 20), @bn[tid] + $f, ").append(backend("$s")).append(", $miss);\n    }\n")
+                .append(output.emit("      ", EventOutput.Kind.ACCESS, "nsecs", "pid", file("$s"), "*(int32 *)($o + 20)",
+                        "@bn[tid] + $f", backend("$s"), "1", "$miss")).append("    }\n")
                 .append("  }\n  delete(@op[tid]);\n  delete(@bn[tid]);\n  delete(@nin[tid]);\n  delete(@fw[tid]);\n")
                 .append("  delete(@bufs[tid]);\n  delete(@hit[tid]);\n}\n\n");
-        zeroingReads(s, u, r, filter);
+        zeroingReads(s, u, r, filter, output);
     }
 
     /**
@@ -266,10 +270,12 @@ public final class UprobeScript {
      * nor close one), its text PostgreSQL's {@code debug_query_string}, read relative to the instruction pointer at
      * the function's entry. A statement that fails ends with its transaction's abort.
      */
-    private static void statements(StringBuilder s, String u, String r, String filter, Optional<String> portalText) {
+    private static void statements(StringBuilder s, String u, String r, String filter, Optional<String> portalText,
+                                   EventOutput output) {
         String done = "    printf(\"q %llu %d\\n\", nsecs, pid);\n";
         s.append(u).append("exec_simple_query\n").append(filter).append("\n{\n")
-                .append("  @open[tid] = 1;\n  printf(\"Q %llu %d %s\\x1e\\n\", nsecs, pid, str(arg0));\n}\n\n");
+                .append(output.whenPerEvent("  @open[tid] = 1;\n  printf(\"Q %llu %d %s\\x1e\\n\", nsecs, pid,"
+                        + " str(arg0));\n", "  ")).append("}\n\n");
         for (String end : new String[]{r + "exec_simple_query", u + "AbortCurrentTransaction"}) {
             s.append(end).append('\n').append(filter).append("\n{\n")
                     .append(portalText.isPresent() ? "  delete(@depth[tid]);\n" : "")
@@ -280,7 +286,8 @@ public final class UprobeScript {
         }
         s.append(u).append("PortalRun\n").append(filter).append("\n{\n")
                 .append("  @depth[tid] = @depth[tid] + 1;\n")
-                .append("  if (!@open[tid]) {\n    @open[tid] = 2;\n")
+                .append(output.mode() == EventOutput.Mode.AUTO ? "  if (!@open[tid] && !@agg) {\n    @open[tid] = 2;\n"
+                        : "  if (!@open[tid]) {\n    @open[tid] = 2;\n")
                 .append("    printf(\"Q %llu %d %s\\x1e\\n\", nsecs, pid, str(").append(portalText.get())
                 .append("));\n  }\n}\n\n");
         s.append(r).append("PortalRun\n").append(filter).append("\n{\n")
@@ -300,15 +307,15 @@ public final class UprobeScript {
      * blocks asked for (pg_stat_io counts them so, at issue) unless the read failed; the latency from issue to
      * completion.
      */
-    private static void asyncReads18(StringBuilder s, String u, String filter) {
+    private static void asyncReads18(StringBuilder s, String u, String filter, EventOutput output) {
         s.append(u).append("mdstartreadv\n").append(filter).append("\n{\n")
                 .append("  @aio[arg0] = (nsecs, pid, ").append(file("arg1")).append(", (int32)arg2, (uint32)arg3, ")
                 .append(backend("arg1")).append(", (uint32)arg5);\n}\n\n");
         s.append(u).append("pgaio_io_process_completion\n").append(filter).append("\n{\n")
                 .append("  $io = @aio[arg0];\n  if ($io.0) {\n")
                 .append("    if ((int32)arg1 > 0) {\n")
-                .append("      printf(\"K %llu %d %u %u %u %d %u %d %llu %u\\n\", $io.0, $io.1, $io.2, $io.3, $io.4,")
-                .append(" $io.5, $io.6, $io.7, nsecs - $io.0, $io.8);\n    }\n")
+                .append(output.emit("      ", EventOutput.Kind.READ, "$io.0", "$io.1", "$io.2, $io.3, $io.4", "$io.5",
+                        "$io.6", "$io.7", "nsecs - $io.0", "$io.8")).append("    }\n")
                 .append("    delete(@aio[arg0]);\n  }\n}\n\n");
     }
 
@@ -320,7 +327,7 @@ public final class UprobeScript {
      * followed by a hit when it pinned more blocks than that. {@code ReadBufferExtended} with a zeroing mode pins
      * directly and tells {@code ZeroAndLockBuffer} whether the block was there.
      */
-    private static void readBuffers17(StringBuilder s, String u, String r, String filter) {
+    private static void readBuffers17(StringBuilder s, String u, String r, String filter, EventOutput output) {
         s.append(u).append("StartReadBuffer\n").append(filter).append("\n{\n")
                 .append("  @op[tid] = arg0;\n  @bn[tid] = arg2;\n  @np[tid] = 0;\n}\n\n");
         s.append(u).append("StartReadBuffers\n").append(filter).append("\n{\n")
@@ -332,17 +339,17 @@ public final class UprobeScript {
                 .append("    $n = 1;\n    if (@np[tid]) {\n      $n = *(int32 *)@np[tid];\n    }\n")
                 .append("    $miss = 0;\n    if (retval & 0xff) {\n      $miss = *(int16 *)($o + 50);\n    }\n")
                 .append("    if ($miss > 0) {\n")
-                .append("      printf(\"A %llu %d %u %u %u %d %u %d 1 %d\\n\", nsecs, pid, ").append(file("$s"))
-                .append(", *(int32 *)($o + 20), @bn[tid], ").append(backend("$s")).append(", $miss);\n    }\n")
+                .append(output.emit("      ", EventOutput.Kind.ACCESS, "nsecs", "pid", file("$s"), "*(int32 *)($o + 20)",
+                        "@bn[tid]", backend("$s"), "1", "$miss")).append("    }\n")
                 .append("    if ($n > $miss) {\n")
-                .append("      printf(\"A %llu %d %u %u %u %d %u %d 0\\n\", nsecs, pid, ").append(file("$s"))
-                .append(", *(int32 *)($o + 20), @bn[tid] + $n - 1, ").append(backend("$s")).append(");\n    }\n")
+                .append(output.emit("      ", EventOutput.Kind.ACCESS, "nsecs", "pid", file("$s"), "*(int32 *)($o + 20)",
+                        "@bn[tid] + $n - 1", backend("$s"), "0", null)).append("    }\n")
                 .append("  }\n  delete(@op[tid]);\n  delete(@bn[tid]);\n  delete(@np[tid]);\n}\n\n");
-        zeroingReads(s, u, r, filter);
+        zeroingReads(s, u, r, filter, output);
     }
 
     /** RBM_ZERO_AND_LOCK (1) and RBM_ZERO_AND_CLEANUP_LOCK (2) pin without StartReadBuffer (17, 18). */
-    private static void zeroingReads(StringBuilder s, String u, String r, String filter) {
+    private static void zeroingReads(StringBuilder s, String u, String r, String filter, EventOutput output) {
         s.append(u).append("ReadBufferExtended\n").append(filter).append("\n{\n")
                 .append("  if (arg3 == 1 || arg3 == 2) {\n")
                 .append("    @zrel[tid] = arg0;\n    @zfork[tid] = arg1;\n    @zblk[tid] = arg2;\n  }\n}\n\n");
@@ -351,8 +358,8 @@ public final class UprobeScript {
         s.append(u).append("ZeroAndLockBuffer\n").append(filter).append("\n{\n")
                 .append("  $z = @zrel[tid];\n  if ($z) {\n")
                 // a RelationData starts with its RelFileLocator; a local buffer has a negative number
-                .append("    printf(\"A %llu %d %u %u %u %d %u %d %d\\n\", nsecs, pid, ").append(file("$z"))
-                .append(", @zfork[tid], @zblk[tid], (int32)arg0 < 0 ? 0 : -1, (arg2 & 0xff) ? 0 : 1);\n")
+                .append(output.emit("    ", EventOutput.Kind.ACCESS, "nsecs", "pid", file("$z"), "@zfork[tid]",
+                        "@zblk[tid]", "(int32)arg0 < 0 ? 0 : -1", "(arg2 & 0xff) ? 0 : 1", null))
                 .append("    delete(@zrel[tid]);\n  }\n}\n\n");
     }
 

@@ -33,7 +33,7 @@ class BpftraceProcessTest {
                 + " while ($i < 1000000) { if (nsecs % 3 == 0) { $p = $p + 1; } $i = $i + 1; }"
                 + " printf(\"%d\\n\", $p); exit(); }\n");
         List<String> said = new ArrayList<>();
-        BpftraceProcess p = BpftraceProcess.start(BPFTRACE, script, 64, Map.of("PATH", "/usr/bin:/bin"),
+        BpftraceProcess p = BpftraceProcess.start(BPFTRACE, script, 64, 0, Map.of("PATH", "/usr/bin:/bin"),
                 said::add);
         p.stdout().readAllBytes();
         String problem = p.problem();

@@ -100,6 +100,54 @@ public class SessionMetadata {
         public String captureMethod;
         /** The functions uprobes were attached to (both methods attach some). */
         public java.util.List<String> functions;
+        /**
+         * Since 2.1: how buffer events left the kernel: events (a line each; also when absent), aggregate (counts
+         * per slice) or auto (either, by the event rate; see {@link #aggregated}).
+         */
+        public String output;
+        /** Since 2.1: the slice counts were kept for, in ms, when output is aggregate or auto. */
+        public Long sliceMs;
+        /**
+         * Since 2.1: the spans of monotonic time whose buffer events were counted per slice: their order and times
+         * inside a slice are not known (the recorder laid them evenly over it), and statements are not marked.
+         */
+        public List<Span> aggregated;
+    }
+
+    /**
+     * How buffer events left the kernel, for people: null for a line each, else e.g. "counted per 100 ms slice
+     * from 3.2 s to 8.4 s" (times from {@code startNs}).
+     */
+    public String aggregation(long startNs) {
+        List<Span> spans = bpftrace.aggregated;
+        if (spans == null || spans.isEmpty() || bpftrace.sliceMs == null) {
+            return null;
+        }
+        StringBuilder b = new StringBuilder("counted per " + bpftrace.sliceMs + " ms slice");
+        if ("aggregate".equals(bpftrace.output)) {
+            return b.toString();
+        }
+        for (int i = 0; i < spans.size(); i++) {
+            Span s = spans.get(i);
+            b.append(i == 0 ? " from " : ", ").append(String.format(java.util.Locale.ROOT, "%.1f s to %.1f s",
+                    (s.fromNs - startNs) / 1e9, (s.toNs - startNs) / 1e9));
+        }
+        return b.toString();
+    }
+
+    /** A span of monotonic time. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public static class Span {
+        public long fromNs;
+        public long toNs;
+
+        public Span() {
+        }
+
+        public Span(long fromNs, long toNs) {
+            this.fromNs = fromNs;
+            this.toNs = toNs;
+        }
     }
 
     /** The recorder process, so a reader can tell a live recording from a dead one. */

@@ -34,6 +34,19 @@ class RecordCommandTest {
         assertEquals("pgbftrace record: --max-events must be a positive number\n", r.firstErr());
         r = Cli.run("record", "--out", out, "--buffer-pages", "1000");
         assertEquals("pgbftrace record: --buffer-pages must be a power of two, e.g. 1024\n", r.firstErr());
+        r = Cli.run("record", "--out", out, "--mode", "sometimes");
+        assertEquals(ExitCodes.USAGE, r.code());
+        assertEquals("pgbftrace record: --mode must be auto, events or aggregate, not sometimes\n", r.firstErr());
+        r = Cli.run("record", "--out", out, "--aggregate", "10ms");
+        assertEquals(ExitCodes.USAGE, r.code());
+        assertEquals("pgbftrace record: --aggregate must be from 50ms to 60s, not 10ms\n", r.firstErr());
+        r = Cli.run("record", "--out", out, "--mode", "events", "--aggregate", "100ms");
+        assertEquals(ExitCodes.USAGE, r.code());
+        assertEquals("pgbftrace record: --aggregate counts per slice; --mode events prints every event\n",
+                r.firstErr());
+        r = Cli.run("record", "--out", out, "--auto-above", "5");
+        assertEquals(ExitCodes.USAGE, r.code());
+        assertEquals("pgbftrace record: --auto-above must be at least 10 events a second\n", r.firstErr());
         assertFalse(Files.exists(tmp.resolve("s")));
     }
 

@@ -63,7 +63,9 @@ class UprobeCaptureIntegrationTest {
             pg.restart(); // shared buffers start empty: the scan misses
             Map<String, long[]> before = statio(pg);
             Path session = tmp.resolve("session");
-            List<String> args = new ArrayList<>(List.of("record", "--method", "uprobe", "--out", session.toString()));
+            // a line per event: statements are compared with EXPLAIN below
+            List<String> args = new ArrayList<>(List.of("record", "--method", "uprobe", "--mode", "events", "--out",
+                    session.toString()));
             args.addAll(pg.connectionArgs("postgres"));
             try (ToolProcess rec = ToolProcess.startRecording(session, tmp.resolve("record.log"), args)) {
                 long[] backendReads = sql(pg, "SELECT count(*) FROM big_t",
@@ -192,6 +194,71 @@ class UprobeCaptureIntegrationTest {
      * pg_stat_force_next_flush; their statistics collector is given a moment to take them in). Returns, on 18, the
      * backend's pid and the blocks it read in its life.
      */
+    /**
+     * Counts per 100 ms slice from each generation of uprobe scripts (ReadBuffer_common; 16's extensions;
+     * 17's StartReadBuffers; 18's asynchronous reads): every user table and index equals pg_statio.
+     */
+    @ParameterizedTest(name = "PostgreSQL {0}")
+    @ValueSource(strings = {"14", "16", "17", "18"})
+    void aggregatedCountsFromUprobesEqualPgStatio(String build) throws Exception {
+        Prerequisites.requireTracing();
+        int major = Integer.parseInt(build);
+        try (ThrowawayCluster pg = ThrowawayCluster.start(Prerequisites.embeddedPostgres(major),
+                Map.of("shared_buffers", "16MB", "autovacuum", "off", "fsync", "off"))) {
+            sql(pg, "CREATE TABLE pre_t (a int PRIMARY KEY, b text)",
+                    "INSERT INTO pre_t SELECT g, repeat('x', 200) FROM generate_series(1, 5000) g",
+                    "CREATE TABLE big_t (a int, b text)",
+                    "INSERT INTO big_t SELECT g, repeat('y', 500) FROM generate_series(1, 20000) g",
+                    "CHECKPOINT");
+            pg.restart();
+            Map<String, long[]> before = statio(pg);
+            Path session = tmp.resolve("session");
+            List<String> args = new ArrayList<>(List.of("record", "--method", "uprobe", "--aggregate", "100ms",
+                    "--out", session.toString()));
+            args.addAll(pg.connectionArgs("postgres"));
+            try (ToolProcess rec = ToolProcess.startRecording(session, tmp.resolve("record.log"), args)) {
+                sql(pg, "SELECT count(*) FROM big_t",
+                        "SELECT * FROM pre_t WHERE a IN (1, 777, 4242)",
+                        "UPDATE pre_t SET b = 'u' WHERE a % 100 = 0",
+                        "CREATE TABLE new_t (a int)",
+                        "INSERT INTO new_t SELECT generate_series(1, 20000)",
+                        "CREATE INDEX new_t_a ON new_t (a)",
+                        "SELECT count(*) FROM new_t WHERE a < 100",
+                        "CHECKPOINT");
+                Map<String, long[]> after = statio(pg);
+                Thread.sleep(1000);
+                assertEquals(0, rec.terminate(), rec.output());
+                StringWriter out = new StringWriter();
+                StringWriter err = new StringWriter();
+                assertEquals(0, Main.execute(new String[]{"info", session.toString(), "--json"},
+                        new PrintWriter(out), new PrintWriter(err), Map.of()), err.toString());
+                JsonNode info = JSON.readTree(out.toString());
+                JsonNode s = info.get("session");
+                assertEquals("aggregate", s.get("bpftrace").get("output").asText());
+                assertEquals(0, s.get("lostEvents").asLong(), "lost events: no comparison");
+                List<String> wrong = new ArrayList<>();
+                for (Map.Entry<String, long[]> e : after.entrySet()) {
+                    long[] b = before.getOrDefault(e.getKey(), new long[2]);
+                    long hits = 0;
+                    long reads = 0;
+                    for (JsonNode row : info.get("relations")) {
+                        if (e.getKey().equals(row.get("qualifiedName").asText())) {
+                            hits = row.get("hits").asLong();
+                            reads = row.get("misses").asLong() + (major < 16 ? row.get("extends").asLong() : 0);
+                        }
+                    }
+                    if (hits != e.getValue()[0] - b[0] || reads != e.getValue()[1] - b[1]) {
+                        wrong.add(e.getKey() + ": pg_statio " + (e.getValue()[0] - b[0]) + " hit / "
+                                + (e.getValue()[1] - b[1]) + " read, session " + hits + " / " + reads);
+                    }
+                }
+                assertEquals(List.of(), wrong);
+                assertEquals(5, after.size(), after.keySet().toString());
+                assertTrue(s.get("eventCounts").get("READ").asLong() > 500, "kernel reads, counted per slice");
+            }
+        }
+    }
+
     private static long[] sql(ThrowawayCluster pg, String... statements) throws Exception {
         long[] reads = new long[2];
         try (Connection c = pg.settings("postgres").connect(); Statement st = c.createStatement()) {

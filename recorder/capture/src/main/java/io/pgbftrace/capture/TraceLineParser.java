@@ -251,8 +251,12 @@ public final class TraceLineParser {
     }
 
     /** The counts of one slice, as its drain prints them: key (three numbers) to count, and to latency sum. */
-    private record Drain(int slot, long from, long to, long lineNumber, java.util.Map<String, Long> counts,
-                         java.util.Map<String, Long> latencies, long[] total) {
+    private record Drain(int slot, long from, long to, long lineNumber, java.util.Map<Key, Long> counts,
+                         java.util.Map<Key, Long> latencies, long[] total) {
+    }
+
+    /** An aggregated key: pid and relfilenode; db and tablespace; block, run, kind, fork, outcome and local. */
+    private record Key(long k1, long k2, long k3) {
     }
 
     private void startDrain(long timeNs, int next, int slot, String line) {
@@ -283,22 +287,28 @@ public final class TraceLineParser {
             return;
         }
         String map = line.substring(1, open);
-        String key = line.substring(open + 1, close);
+        String[] numbers = line.substring(open + 1, close).split(", ");
         long value;
+        long[] k = new long[numbers.length];
         try {
             value = Long.parseLong(line.substring(close + 3).trim());
+            for (int i = 0; i < k.length; i++) {
+                k[i] = Long.parseUnsignedLong(numbers[i]);
+            }
         } catch (NumberFormatException e) {
             sink.bad(lineNumber, 1, line, "malformed map line");
             return;
         }
         if (map.equals("t")) {
-            if (key.equals(Integer.toString(drain.slot()))) {
+            if (k.length == 1 && k[0] == drain.slot()) {
                 drain.total()[0] = value;
             }
+        } else if (k.length != 3) {
+            sink.bad(lineNumber, 1, line, "a map key of " + k.length + " numbers, not 3");
         } else if (map.equals("a" + drain.slot())) {
-            drain.counts().merge(key, value, Long::sum);
+            drain.counts().merge(new Key(k[0], k[1], k[2]), value, Long::sum);
         } else if (map.equals("l" + drain.slot())) {
-            drain.latencies().merge(key, value, Long::sum);
+            drain.latencies().merge(new Key(k[0], k[1], k[2]), value, Long::sum);
         } else {
             sink.bad(lineNumber, 1, line, "a map of another slot");
         }
@@ -317,15 +327,10 @@ public final class TraceLineParser {
         }
         long events = 0;
         java.util.List<long[]> entries = new java.util.ArrayList<>(d.counts().size());
-        for (java.util.Map.Entry<String, Long> e : d.counts().entrySet()) {
-            String[] k = e.getKey().split(", ");
-            if (k.length != 3) {
-                sink.bad(d.lineNumber(), 1, e.getKey(), "a map key of " + k.length + " numbers, not 3");
-                continue;
-            }
-            long k1 = Long.parseUnsignedLong(k[0]);
-            long k2 = Long.parseUnsignedLong(k[1]);
-            long k3 = Long.parseUnsignedLong(k[2]);
+        for (java.util.Map.Entry<Key, Long> e : d.counts().entrySet()) {
+            long k1 = e.getKey().k1();
+            long k2 = e.getKey().k2();
+            long k3 = e.getKey().k3();
             long count = e.getValue();
             long run = (k3 >>> 8) & 0xffffff;
             long latency = count == 0 ? 0 : d.latencies().getOrDefault(e.getKey(), 0L) / count;

@@ -34,6 +34,16 @@ class TraceLineParserTest {
         }
 
         @Override
+        public void lostInMaps(long count) {
+            other.add("lost in maps " + count);
+        }
+
+        @Override
+        public void mode(long timeNs, boolean aggregated) {
+            other.add("mode " + timeNs + " " + aggregated);
+        }
+
+        @Override
         public void bad(long lineNumber, int lines, String line, String why) {
             other.add("bad " + lineNumber + (lines == 1 ? "" : "+" + lines) + " " + why);
         }
@@ -141,5 +151,72 @@ class TraceLineParserTest {
         parser.finish();
         assertEquals(2, events.size());
         assertEquals(List.of("bad 2 a line of 1,073,741,824 bytes is too long"), other);
+    }
+
+    /** An aggregated key as the script packs it: pid|rel, db|spc, block|run|kind|fork|outcome|local. */
+    private static String key(int pid, int db, int spc, int rel, long block, int run, int kind, int fork, int outcome,
+                              boolean local) {
+        long k1 = ((long) pid << 32) | rel;
+        long k2 = ((long) db << 32) | spc;
+        long k3 = (block << 32) | ((long) run << 8) | (kind << 5) | (fork << 3) | (outcome << 1) | (local ? 1 : 0);
+        return Long.toUnsignedString(k1) + ", " + Long.toUnsignedString(k2) + ", " + Long.toUnsignedString(k3);
+    }
+
+    @Test
+    void aSlicesCountsBecomeEventsLaidEvenlyOverTheSlice() {
+        String hit = key(4323, 5, 1663, 16387, 7, 1, 0, 0, 0, false);
+        String read = key(4323, 5, 1663, 16387, 4294967290L, 2, 2, 1, 0, true);
+        String write = key(99, 5, 1663, 16388, 3, 1, 3, 0, 0, false);
+        feed("R 1000",
+                "S 1100 1 3", "", "", "@t[0]: 5", "s", // slot 3 was never used: nothing to drain
+                "S 1200 2 0",
+                "@a0[" + hit + "]: 2",
+                "@a0[" + read + "]: 1",
+                "@a0[" + write + "]: 1",
+                "@l0[" + read + "]: 500",
+                "@t[0]: 5",
+                "@t[1]: 3",
+                "s");
+        // slot 0 ran from R (1000) to the first tick (1100): 5 events, 20 ns apart, in the drain's order
+        assertEquals(List.of(
+                Event.access(EventKind.HIT, 1000, 4323, 5, 1663, 16387, 0, 7, false),
+                Event.access(EventKind.HIT, 1020, 4323, 5, 1663, 16387, 0, 7, false),
+                Event.read(1040, 4323, 5, 1663, 16387, 1, 4294967290L, true, 500),
+                Event.read(1060, 4323, 5, 1663, 16387, 1, 4294967291L, true, 500),
+                Event.write(1080, 99, 5, 1663, 16388, 0, 3)), events);
+        assertEquals(List.of("ready 1000"), other);
+    }
+
+    @Test
+    void countsTheKernelTookButTheDrainDidNotShowAreLost() {
+        String hit = key(1, 5, 1663, 16387, 7, 1, 0, 0, 0, false);
+        feed("R 0", "S 100 1 3", "s", "S 200 2 0", "@a0[" + hit + "]: 3", "@t[0]: 10", "s",
+                // the slot's total is cumulative: its next drain expects only what came after 10
+                "S 300 3 1", "s", "S 400 0 2", "s", "S 500 1 3", "s", "S 600 2 0", "@a0[" + hit + "]: 4",
+                "@t[0]: 14", "s",
+                "M 650 1", "M 700 0");
+        assertEquals(7, events.size());
+        assertEquals(List.of("ready 0", "lost in maps 7", "mode 650 true", "mode 700 false"), other);
+    }
+
+    @Test
+    void theEndDrainsTheRetiredAndTheCurrentSlot() {
+        String hit = key(1, 5, 1663, 16387, 7, 3, 1, 0, 2, false); // an extension of 3 blocks
+        feed("R 0", "S 100 1 0", "s", "S 150 -1 0", "@a0[" + hit + "]: 1", "s", "S 150 -1 1",
+                "@a1[" + hit + "]: 1", "@t[1]: 3", "s");
+        assertEquals(List.of(0L, 33L, 66L, 100L, 116L, 133L), events.stream().map(Event::timeNs).toList());
+        assertEquals(List.of(7L, 8L, 9L, 7L, 8L, 9L), events.stream().map(Event::block).toList());
+        assertEquals(EventKind.EXTEND, events.get(5).kind());
+        assertEquals(List.of("ready 0"), other);
+    }
+
+    @Test
+    void mapLinesOutsideADrainOrOfAnotherSlotAreBadLines() {
+        feed("R 0", "@a0[1, 2, 3]: 1", "S 100 1 3", "@a2[1, 2, 3]: 1", "@a3[1, 2]: 1", "@a3[1, 2, 3]: x", "s",
+                "s");
+        assertEquals(List.of(), events);
+        assertEquals(List.of("ready 0", "bad 2 a map line outside a drain", "bad 4 a map of another slot",
+                "bad 5 a map key of 2 numbers, not 3", "bad 6 malformed map line",
+                "bad 8 a drain's end without its start"), other);
     }
 }

@@ -170,7 +170,8 @@ class RecordIntegrationTest {
             JsonNode s = info.get("session");
             assertTrue(s.get("complete").asBoolean(), info.toPrettyString());
             assertEquals("signal SIGTERM", s.get("stopReason").asText());
-            assertEquals(0, s.get("lostEvents").asLong(), "events were lost; the comparison would be meaningless");
+            assertEquals(0, s.get("lostEvents").asLong(), "events were lost; the comparison would be meaningless: "
+                    + s.get("notes"));
             assertEquals(method.equals("pairing") ? "kernel-read-pairing" : "stapsdt-arguments",
                     s.get("bpftrace").get("outcomeMethod").asText());
             JsonNode spans = s.get("bpftrace").get("aggregated");

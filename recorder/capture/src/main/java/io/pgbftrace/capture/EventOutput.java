@@ -3,14 +3,14 @@ package io.pgbftrace.capture;
 import java.util.Locale;
 
 /**
- * How a capture script hands out buffer events (accesses, extensions, kernel reads, writes): one line each, as
- * counts kept in BPF maps and drained once a slice, or either one, switched on the event rate. Per-event output
+ * How a capture script hands out buffer events (accesses, extensions, kernel reads; writes are always a line each):
+ * one line each, as counts kept in BPF maps and drained once a slice, or either one, switched on the event rate. Per-event output
  * costs about as much again as the probes themselves; counts in maps cost a hash update.
  *
  * <p>Aggregated counts go to one of {@link #SLOTS} map sets, the current one named by {@code @cur}. A slice's tick
  * makes the next set current and prints and clears the one retired a slice earlier: bpftrace prints and clears maps
- * later, in its own process, so the set printed has had no writer for a whole slice, and gets its first again two
- * slices after. {@code @t[slot]} counts every event put in a slot, never cleared: the parser compares what it read
+ * later, in its own process, so the set printed has had no writer for a whole slice, and gets its first again four
+ * slices after (bpftrace may fall that far behind on a loaded machine). {@code @t[slot]} counts every event put in a slot, never cleared: the parser compares what it read
  * with it, so a count the kernel could not store (a full map) or a clear that came late is reported as lost, never
  * silently missing. docs/session-format.md lists the lines.
  */
@@ -38,7 +38,7 @@ public final class EventOutput {
         }
     }
 
-    static final int SLOTS = 4;
+    static final int SLOTS = 6;
     /** Auto mode counts one event in this many (a power of two) to estimate the rate. */
     private static final int RATE_SAMPLE = 16;
     /**
@@ -119,7 +119,9 @@ public final class EventOutput {
     String emit(String indent, Kind kind, String time, String pid, String file, String fork, String block,
                 String backend, String value, String count) {
         String line = printf(kind, time, pid, file, fork, block, backend, value, count);
-        if (mode == Mode.EVENTS) {
+        if (mode == Mode.EVENTS || kind == Kind.WRITE) {
+            // writes stay a line each: a checkpoint's figure is the checkpointer's writes between its start and end
+            // marks, and a count drained a slice later would fall after its end (they are rare beside accesses)
             return indent + line + "\n";
         }
         String n = count == null ? "1" : count;
@@ -151,7 +153,8 @@ public final class EventOutput {
         // the rate is sampled (one event in 16, by the clock's low bits): a counter updated on every event costs
         // a third of what aggregating saves
         return indent + "if ((nsecs & " + (RATE_SAMPLE - 1) + ") == 0) {\n" + indent + "  @n[cpu] = @n[cpu] + "
-                + RATE_SAMPLE + " * (" + n + ");\n" + indent + "}\n" + indent + "if (@agg) {\n" + inner + indent + "} else {\n"
+                + RATE_SAMPLE + " * (" + n + ");\n" + indent + "}\n" + indent + "if (@agg) {\n" + inner + indent
+                + "} else {\n"
                 + indent + "  " + line + "\n" + indent + "}\n";
     }
 

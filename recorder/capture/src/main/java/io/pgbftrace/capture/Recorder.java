@@ -202,7 +202,8 @@ public final class Recorder {
             Set<String> functions = new java.util.HashSet<>(symbols);
             functions.retainAll(BpftraceScript.UPROBE_FUNCTIONS);
             return new Capture(BpftraceScript.generate(binary.toString(), postmaster, notes, functions,
-                    options.forcePairing(), options.output()), "usdt", List.copyOf(new java.util.TreeSet<>(functions)), List.of());
+                    options.forcePairing(), options.output()), "usdt", List.copyOf(new java.util.TreeSet<>(functions)),
+                    List.of());
         }
         if (options.forcePairing()) {
             throw PgbftraceException.usage("--outcome-method pairing is for USDT probes; uprobe capture reads the"
@@ -520,10 +521,7 @@ public final class Recorder {
                         + " draining them; record with a shorter --aggregate", lostInMaps, EventOutput.MAP_KEYS));
             }
             if (spans == null || spans.isEmpty()) {
-                if (options.output().mode() == EventOutput.Mode.AUTO) {
-                    m.notes.add("recorded with --mode auto: the event rate stayed low, every event has its own time");
-                }
-                return;
+                return; // every event has its own time
             }
             long total = spans.stream().mapToLong(sp -> sp.toNs - sp.fromNs).sum();
             String when = options.output().mode() == EventOutput.Mode.AGGREGATE ? "the whole session"

@@ -42,6 +42,8 @@ public final class UprobeScript {
     /** The most buffers one StartReadBuffers call pins: PG_IOV_MAX, io_combine_limit's ceiling (18). */
     static final int MAX_BLOCKS_PER_READ_18 = 128;
     private static final String P_NEW = "0xffffffff";
+    /** The fork of a ReadBuffersOperation ($o), 17 and 18. */
+    private static final String OP_FORK = "*(int32 *)($o + 20)";
     static final String ASYNC_READ_NOTE = "PostgreSQL 18 reads asynchronously: a kernel read is recorded for the"
             + " backend that issued it, whichever process performed it (an I/O worker with io_method=worker), and its"
             + " latency runs from the issue to the completion, time queued for a worker included";
@@ -253,10 +255,10 @@ public final class UprobeScript {
                 .append("  if ($o && *(uint64 *)$o && $p > 0) {\n")
                 .append("    $s = *(uint64 *)($o + 8);\n")
                 .append("    $miss = $p;\n    if (@hit[tid]) {\n      $miss = $p - 1;\n")
-                .append(output.emit("      ", EventOutput.Kind.ACCESS, "nsecs", "pid", file("$s"), "*(int32 *)($o + 20)",
+                .append(output.emit("      ", EventOutput.Kind.ACCESS, "nsecs", "pid", file("$s"), OP_FORK,
                         "@bn[tid] + $f + $p - 1", backend("$s"), "0", null)).append("    }\n")
                 .append("    if ($miss > 0) {\n")
-                .append(output.emit("      ", EventOutput.Kind.ACCESS, "nsecs", "pid", file("$s"), "*(int32 *)($o + 20)",
+                .append(output.emit("      ", EventOutput.Kind.ACCESS, "nsecs", "pid", file("$s"), OP_FORK,
                         "@bn[tid] + $f", backend("$s"), "1", "$miss")).append("    }\n")
                 .append("  }\n  delete(@op[tid]);\n  delete(@bn[tid]);\n  delete(@nin[tid]);\n  delete(@fw[tid]);\n")
                 .append("  delete(@bufs[tid]);\n  delete(@hit[tid]);\n}\n\n");
@@ -339,10 +341,10 @@ public final class UprobeScript {
                 .append("    $n = 1;\n    if (@np[tid]) {\n      $n = *(int32 *)@np[tid];\n    }\n")
                 .append("    $miss = 0;\n    if (retval & 0xff) {\n      $miss = *(int16 *)($o + 50);\n    }\n")
                 .append("    if ($miss > 0) {\n")
-                .append(output.emit("      ", EventOutput.Kind.ACCESS, "nsecs", "pid", file("$s"), "*(int32 *)($o + 20)",
+                .append(output.emit("      ", EventOutput.Kind.ACCESS, "nsecs", "pid", file("$s"), OP_FORK,
                         "@bn[tid]", backend("$s"), "1", "$miss")).append("    }\n")
                 .append("    if ($n > $miss) {\n")
-                .append(output.emit("      ", EventOutput.Kind.ACCESS, "nsecs", "pid", file("$s"), "*(int32 *)($o + 20)",
+                .append(output.emit("      ", EventOutput.Kind.ACCESS, "nsecs", "pid", file("$s"), OP_FORK,
                         "@bn[tid] + $n - 1", backend("$s"), "0", null)).append("    }\n")
                 .append("  }\n  delete(@op[tid]);\n  delete(@bn[tid]);\n  delete(@np[tid]);\n}\n\n");
         zeroingReads(s, u, r, filter, output);

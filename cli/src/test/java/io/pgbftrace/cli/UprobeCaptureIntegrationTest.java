@@ -228,11 +228,7 @@ class UprobeCaptureIntegrationTest {
                 Map<String, long[]> after = statio(pg);
                 Thread.sleep(1000);
                 assertEquals(0, rec.terminate(), rec.output());
-                StringWriter out = new StringWriter();
-                StringWriter err = new StringWriter();
-                assertEquals(0, Main.execute(new String[]{"info", session.toString(), "--json"},
-                        new PrintWriter(out), new PrintWriter(err), Map.of()), err.toString());
-                JsonNode info = JSON.readTree(out.toString());
+                JsonNode info = RecordIntegrationTest.infoJson(session);
                 JsonNode s = info.get("session");
                 assertEquals("aggregate", s.get("bpftrace").get("output").asText());
                 assertEquals(0, s.get("lostEvents").asLong(), "lost events: no comparison");

@@ -125,9 +125,9 @@ public final class BpftraceScript {
                             "arg1", "-1", null, null))
                     .append("}\n\n");
         }
-        boolean queries = Stream.of("query__start", "query__done", "query__parse__start", "transaction__abort")
-                .noneMatch(p -> StapsdtNotes.sites(notes, p).isEmpty());
-        if (queries && output.marksStatements()) {
+        boolean queries = output.marksStatements() && Stream.of("query__start", "query__done",
+                "query__parse__start", "transaction__abort").noneMatch(p -> StapsdtNotes.sites(notes, p).isEmpty());
+        if (queries) {
             queryProbes(s, usdt, filter, notes, output);
         }
         functionProbes(s, binary, filter, functions);
@@ -144,7 +144,7 @@ public final class BpftraceScript {
                     .append(");\n}\n\n");
         }
         s.append("END\n{\n").append(output.end()).append("  clear(@rs);\n");
-        if (queries && output.marksStatements()) {
+        if (queries) {
             s.append("  clear(@simple);\n  clear(@open);\n  clear(@depth);\n");
         }
         if (pairing) {

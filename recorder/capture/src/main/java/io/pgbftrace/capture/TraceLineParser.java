@@ -1,5 +1,10 @@
 package io.pgbftrace.capture;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -251,8 +256,22 @@ public final class TraceLineParser {
     }
 
     /** The counts of one slice, as its drain prints them: key (three numbers) to count, and to latency sum. */
-    private record Drain(int slot, long from, long to, long lineNumber, java.util.Map<Key, Long> counts,
-                         java.util.Map<Key, Long> latencies, long[] total) {
+    private static final class Drain {
+        final int slot;
+        final long from;
+        final long to;
+        final long lineNumber;
+        final Map<Key, Long> counts = new LinkedHashMap<>();
+        final Map<Key, Long> latencies = new HashMap<>();
+        /** What {@code @t} says the kernel ever put in the slot; -1 until its line comes. */
+        long total = -1;
+
+        Drain(int slot, long from, long to, long lineNumber) {
+            this.slot = slot;
+            this.from = from;
+            this.to = to;
+            this.lineNumber = lineNumber;
+        }
     }
 
     /** An aggregated key: pid and relfilenode; db and tablespace; block, run, kind, fork, outcome and local. */
@@ -265,7 +284,7 @@ public final class TraceLineParser {
             return;
         }
         if (drain != null) {
-            sink.bad(drain.lineNumber(), 1, "S", "a drain without its end");
+            sink.bad(drain.lineNumber, 1, "S", "a drain without its end");
         }
         if (next >= 0) { // a slice's tick: the current slot's slice ends, the next one's begins
             sliceEnd[currentSlot] = timeNs;
@@ -274,8 +293,7 @@ public final class TraceLineParser {
         } else if (slot == currentSlot) { // the end: the current slice ends now
             sliceEnd[slot] = timeNs;
         }
-        drain = new Drain(slot, sliceStart[slot], Math.max(sliceStart[slot], sliceEnd[slot]), lineNumber,
-                new java.util.LinkedHashMap<>(), new java.util.HashMap<>(), new long[]{-1});
+        drain = new Drain(slot, sliceStart[slot], Math.max(sliceStart[slot], sliceEnd[slot]), lineNumber);
     }
 
     /** "@a0[k1, k2, k3]: count", "@l0[k1, k2, k3]: latency sum" or "@t[slot]: events ever put in it". */
@@ -300,15 +318,15 @@ public final class TraceLineParser {
             return;
         }
         if (map.equals("t")) {
-            if (k.length == 1 && k[0] == drain.slot()) {
-                drain.total()[0] = value;
+            if (k.length == 1 && k[0] == drain.slot) {
+                drain.total = value;
             }
         } else if (k.length != 3) {
             sink.bad(lineNumber, 1, line, "a map key of " + k.length + " numbers, not 3");
-        } else if (map.equals("a" + drain.slot())) {
-            drain.counts().merge(new Key(k[0], k[1], k[2]), value, Long::sum);
-        } else if (map.equals("l" + drain.slot())) {
-            drain.latencies().merge(new Key(k[0], k[1], k[2]), value, Long::sum);
+        } else if (map.equals("a" + drain.slot)) {
+            drain.counts.merge(new Key(k[0], k[1], k[2]), value, Long::sum);
+        } else if (map.equals("l" + drain.slot)) {
+            drain.latencies.merge(new Key(k[0], k[1], k[2]), value, Long::sum);
         } else {
             sink.bad(lineNumber, 1, line, "a map of another slot");
         }
@@ -326,18 +344,18 @@ public final class TraceLineParser {
             return;
         }
         long events = 0;
-        java.util.List<long[]> entries = new java.util.ArrayList<>(d.counts().size());
-        for (java.util.Map.Entry<Key, Long> e : d.counts().entrySet()) {
+        List<long[]> entries = new ArrayList<>(d.counts.size());
+        for (Map.Entry<Key, Long> e : d.counts.entrySet()) {
             long k1 = e.getKey().k1();
             long k2 = e.getKey().k2();
             long k3 = e.getKey().k3();
             long count = e.getValue();
             long run = (k3 >>> 8) & 0xffffff;
-            long latency = count == 0 ? 0 : d.latencies().getOrDefault(e.getKey(), 0L) / count;
+            long latency = count == 0 ? 0 : d.latencies.getOrDefault(e.getKey(), 0L) / count;
             entries.add(new long[]{k1, k2, k3, count, run, latency});
             events += count * run;
         }
-        long span = d.to() - d.from();
+        long span = d.to - d.from;
         long i = 0;
         for (long[] x : entries) {
             int pid = (int) (x[0] >>> 32);
@@ -351,7 +369,7 @@ public final class TraceLineParser {
             boolean local = (x[2] & 1) != 0;
             for (long c = 0; c < x[3]; c++) {
                 for (long b = 0; b < x[4]; b++) {
-                    long t = d.from() + (events == 0 ? 0 : span * i++ / events);
+                    long t = d.from + (events == 0 ? 0 : span * i++ / events);
                     long blk = (block + b) & 0xffffffffL;
                     sink.event(switch (kind) {
                         case 0 -> Event.access(OUTCOMES[Math.min(outcome, 2)], t, pid, db, spc, rel, fork, blk, local);
@@ -362,10 +380,10 @@ public final class TraceLineParser {
                 }
             }
         }
-        long total = d.total()[0];
+        long total = d.total;
         if (total >= 0) {
-            long expected = total - slotTotals[d.slot()];
-            slotTotals[d.slot()] = total;
+            long expected = total - slotTotals[d.slot];
+            slotTotals[d.slot] = total;
             if (expected > events) {
                 sink.lostInMaps(expected - events);
             }

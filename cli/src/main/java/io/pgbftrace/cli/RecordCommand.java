@@ -82,9 +82,9 @@ public final class RecordCommand extends EnvAware implements Callable<Integer> {
     String mode;
 
     @Option(names = "--auto-above", paramLabel = "RATE", defaultValue = "20000",
-            description = "--mode auto counts events per slice while a slice sees more than RATE events a second,"
-                    + " and prints them one by one again below a quarter of it (default: ${DEFAULT-VALUE}, where"
-                    + " printing starts to slow a busy server).")
+            description = "--mode auto counts events per slice once the rate has stayed above RATE events a second"
+                    + " for a second, and prints them one by one again once it has stayed below a quarter of it"
+                    + " as long (default: ${DEFAULT-VALUE}, where printing starts to slow a busy server).")
     long autoAbove;
 
     @Option(names = "--aggregate", paramLabel = "SLICE", converter = Durations.class,

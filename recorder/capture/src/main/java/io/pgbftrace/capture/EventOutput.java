@@ -42,6 +42,11 @@ public final class EventOutput {
     /** Auto mode counts one event in this many (a power of two) to estimate the rate. */
     private static final int RATE_SAMPLE = 16;
     /**
+     * How long auto mode's rate must stay above (or below) its threshold before it switches: a cold scan of a few
+     * thousand blocks is one busy slice and keeps its order; bpftrace's buffers hold this much at full speed.
+     */
+    static final long SUSTAIN_MS = 1000;
+    /**
      * The slot a tick drains: retired a slice ago, current again {@code SLOTS - 2} slices later, which is how far
      * bpftrace's printing and clearing may fall behind before counts are lost (and reported).
      */
@@ -53,6 +58,8 @@ public final class EventOutput {
     private final long sliceMs;
     private final long upPerSlice;
     private final long downPerSlice;
+    /** Slices in a row the rate must stay past a threshold before auto mode switches. */
+    private final long sustainSlices;
     /** CPUs the kernel may run probes on: each counts the events it saw under its own key. */
     private final int cpus = possibleCpus();
 
@@ -61,6 +68,7 @@ public final class EventOutput {
         this.sliceMs = sliceMs;
         this.upPerSlice = Math.max(1, upPerSecond * sliceMs / 1000);
         this.downPerSlice = Math.max(0, downPerSecond * sliceMs / 1000);
+        this.sustainSlices = sliceMs == 0 ? 0 : Math.max(1, (SUSTAIN_MS + sliceMs - 1) / sliceMs);
     }
 
     /** The kernel's possible CPUs (ids 0 to n-1), from /sys; the JVM's count where that cannot be read. */
@@ -84,8 +92,9 @@ public final class EventOutput {
     }
 
     /**
-     * @param upPerSecond   above this many events a second (in one slice) counts are aggregated from the next
-     * @param downPerSecond below it, events are printed one by one again
+     * @param upPerSecond   above this many events a second for {@link #SUSTAIN_MS} (at least a slice), counts are
+     *                      aggregated from the next slice
+     * @param downPerSecond below it as long, events are printed one by one again
      */
     public static EventOutput auto(long sliceMs, long upPerSecond, long downPerSecond) {
         return new EventOutput(Mode.AUTO, sliceMs, upPerSecond, downPerSecond);
@@ -180,7 +189,7 @@ public final class EventOutput {
         return switch (mode) {
             case EVENTS -> "";
             case AGGREGATE -> " @cur = 0;";
-            case AUTO -> " @cur = 0; @agg = 0; @seen = 0;";
+            case AUTO -> " @cur = 0; @agg = 0; @seen = 0; @above = 0; @below = 0;";
         };
     }
 
@@ -208,10 +217,13 @@ public final class EventOutput {
             for (int cpu = 0; cpu < cpus; cpu++) {
                 s.append("  $all = $all + @n[").append(cpu).append("];\n");
             }
+            // slices in a row above and below the thresholds: one busy slice (a cold scan) does not switch
             s.append("  $r = $all - @seen;\n  @seen = $all;\n")
-                    .append("  if (!@agg && $r > ").append(upPerSlice).append(") {\n    @agg = 1;\n")
+                    .append("  @above = $r > ").append(upPerSlice).append(" ? @above + 1 : 0;\n")
+                    .append("  @below = $r < ").append(downPerSlice).append(" ? @below + 1 : 0;\n")
+                    .append("  if (!@agg && @above >= ").append(sustainSlices).append(") {\n    @agg = 1;\n")
                     .append("    printf(\"M %llu 1\\n\", $now);\n")
-                    .append("  } else if (@agg && $r < ").append(downPerSlice).append(") {\n    @agg = 0;\n")
+                    .append("  } else if (@agg && @below >= ").append(sustainSlices).append(") {\n    @agg = 0;\n")
                     .append("    printf(\"M %llu 0\\n\", $now);\n  }\n");
         }
         return s.append("}\n\n").toString();
@@ -226,7 +238,8 @@ public final class EventOutput {
                 + "  printf(\"S %llu -1 %d\\n\", $now, " + RETIRED + ");\n" + drain(RETIRED, "  ")
                 + "  printf(\"S %llu -1 %d\\n\", $now, $c);\n" + drain("$c", "  ")
                 + "  clear(@t);\n  clear(@cur);\n";
-        return mode == Mode.AUTO ? s + "  clear(@agg);\n  clear(@n);\n  clear(@seen);\n" : s;
+        return mode == Mode.AUTO ? s + "  clear(@agg);\n  clear(@n);\n  clear(@seen);\n  clear(@above);\n"
+                + "  clear(@below);\n" : s;
     }
 
     private static String drain(String slot, String indent) {

@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
 /**
  * What tracing costs a busy server: pgbench -S -c 2 -j 2 (scale 20, shared_buffers 256MB) on a throwaway Debian
  * PostgreSQL 15 cluster (USDT probes), with each way of tracing it in turn, alternating, two rounds, medians. Needs
- * root and bpftrace, like record. Not part of the test run; run it from the repository's root with:
+ * root and bpftrace, like record. Each recording sees 4 s of the load before it is measured (its JIT warm-up). Not
+ * part of the test run; run it from the repository's root with:
  * <pre>
  * mvn -o install -DskipTests && mvn -pl cli test -Dbench.exclude=none -Dtest=OverheadBenchmark
  * </pre>
@@ -31,6 +32,7 @@ class OverheadBenchmark {
     private static final Path TOOL = Path.of("..", "pgbftrace").toAbsolutePath().normalize();
     private static final int SECONDS = Integer.getInteger("bench.seconds", 10);
     private static final int ROUNDS = Integer.getInteger("bench.rounds", 2);
+    private static final int WARM_UP_SECONDS = 4;
     private static final Pattern TPS = Pattern.compile("tps = ([0-9.]+) \\(without initial connection time\\)");
     private static final Pattern LOST = Pattern.compile("\"lostEvents\" *: *(\\d+)");
     private static final Pattern EVENTS = Pattern.compile("recorded ([0-9,]+) events");
@@ -66,7 +68,7 @@ class OverheadBenchmark {
                     "record --mode auto");
             for (int round = 0; round < ROUNDS; round++) {
                 for (String mode : modes) {
-                    Run r = measure(mode, script, List.of());
+                    Run r = measure(mode, script, List.of(), true);
                     runs.computeIfAbsent(mode, k -> new ArrayList<>()).add(r);
                     say("round %d  %-38s %,9.0f tps  lost %,d", round, mode, r.tps(), r.lost());
                 }
@@ -91,7 +93,7 @@ class OverheadBenchmark {
             say("per-event output at a given rate (pgbench -R, record --mode events):");
             for (int rate : new int[]{1000, 2000, 4000, 8000, 0}) {
                 Run r = measure("record --mode events", script, rate == 0 ? List.of() : List.of("-R",
-                        Integer.toString(rate)));
+                        Integer.toString(rate)), false);
                 say("  %-10s %,9.0f tps  %,9.0f events/s  lost %,d", rate == 0 ? "unlimited" : "-R " + rate,
                         r.tps(), r.events() / (double) SECONDS, r.lost());
             }
@@ -121,7 +123,12 @@ class OverheadBenchmark {
         return session.resolve("capture.bt");
     }
 
-    private Run measure(String mode, Path script, List<String> pgbenchOptions) throws Exception {
+    /**
+     * @param warm record: let the recorder see {@link #WARM_UP_SECONDS} of the load before measuring, so that its
+     *             just-in-time compilation (about a second of CPU in its first seconds of events) is not counted
+     *             against a recording of minutes; its events are then not counted either
+     */
+    private Run measure(String mode, Path script, List<String> pgbenchOptions, boolean warm) throws Exception {
         List<String> bench = new ArrayList<>(List.of("-S", "-c", "2", "-j", "2", "-T", Integer.toString(SECONDS),
                 "-n"));
         bench.addAll(pgbenchOptions);
@@ -151,12 +158,16 @@ class OverheadBenchmark {
         Path session = root.resolve("overhead-session");
         List<String> options = new ArrayList<>(List.of(mode.substring("record ".length()).split(" ")));
         Process rec = record(session, options);
+        if (warm) {
+            check(run(pgbench("-S", "-c", "2", "-j", "2", "-T", Integer.toString(WARM_UP_SECONDS), "-n")),
+                    "warm-up");
+        }
         double tps = tps(run(pgbench(bench.toArray(String[]::new))));
         String out = stop(rec);
         Matcher lost = LOST.matcher(Files.readString(session.resolve("session.json")));
         Matcher events = EVENTS.matcher(out);
         return new Run(tps, lost.find() ? Long.parseLong(lost.group(1)) : -1,
-                events.find() ? Long.parseLong(events.group(1).replace(",", "")) : -1);
+                !warm && events.find() ? Long.parseLong(events.group(1).replace(",", "")) : -1);
     }
 
     /** Starts {@code pgbftrace record} (its own process, as users run it) and waits until it records. */

@@ -15,6 +15,8 @@ final class BlockTimeGrid {
     private final int timeBins;
     private final int rows;
     private long rowSize = 1;
+    /** log2 of {@link #rowSize}: a row is found by a shift, not a division (twice per event of a report). */
+    private int rowShift;
     private long maxBlock = -1;
     private int[][] counts;
 
@@ -29,7 +31,7 @@ final class BlockTimeGrid {
             coarsen();
         }
         maxBlock = Math.max(maxBlock, block);
-        counts[channel][timeBin * rows + (int) (block / rowSize)]++;
+        counts[channel][timeBin * rows + (int) (block >>> rowShift)]++;
     }
 
     private void coarsen() {
@@ -43,6 +45,7 @@ final class BlockTimeGrid {
         }
         counts = merged;
         rowSize *= 2;
+        rowShift++;
     }
 
     /** Adds another grid of the same time bins and row count (its rows may be finer or coarser). */
@@ -67,6 +70,7 @@ final class BlockTimeGrid {
     BlockTimeGrid halve() {
         BlockTimeGrid h = new BlockTimeGrid(Math.max(1, timeBins / 2), rows);
         h.rowSize = rowSize;
+        h.rowShift = rowShift;
         h.maxBlock = maxBlock;
         for (int c = 0; c < CHANNELS; c++) {
             for (int t = 0; t < timeBins; t++) {

@@ -54,6 +54,8 @@ final class Charts {
             }
         }
         breaks(g, axis, LEFT, TOP, HEATMAP_WIDTH, HEATMAP_HEIGHT);
+        String[] times = columnTimes(grid, axis);
+        String[] blocks = rowBlocks(rows);
         double cw = (double) HEATMAP_WIDTH / grid.timeBins();
         double ch = (double) HEATMAP_HEIGHT / rows.used();
         for (int t = 0; t < grid.timeBins(); t++) {
@@ -65,7 +67,7 @@ final class Charts {
                 // block 0 at the top, as the relation's file reads
                 g.rect(LEFT + t * cw, TOP + r * ch, Math.max(cw, 1), Math.max(ch, 1),
                         "h" + level(n, max, log, HEAT_LEVELS),
-                        axis.binRange(t, grid.timeBins()) + ", " + rows.blockRange(r) + ": " + counts(
+                        times[t] + ", " + blocks[r] + ": " + counts(
                                 grid.count(BlockTimeGrid.HIT, t, r), "hit", grid.count(BlockTimeGrid.MISS, t, r),
                                 "miss", grid.count(BlockTimeGrid.EXTEND, t, r), "extend",
                                 grid.count(BlockTimeGrid.WRITE, t, r), "write"));
@@ -88,6 +90,8 @@ final class Charts {
             }
         }
         breaks(g, axis, LEFT, TOP, HEATMAP_WIDTH, IO_HEIGHT);
+        String[] times = columnTimes(grid, axis);
+        String[] blocks = rowBlocks(rows);
         double cw = (double) HEATMAP_WIDTH / grid.timeBins();
         double ch = (double) IO_HEIGHT / rows.used();
         for (int t = 0; t < grid.timeBins(); t++) {
@@ -97,7 +101,7 @@ final class Charts {
                 if (m == 0 && wr == 0) {
                     continue;
                 }
-                String tip = axis.binRange(t, grid.timeBins()) + ", " + rows.blockRange(r) + ": " + counts(
+                String tip = times[t] + ", " + blocks[r] + ": " + counts(
                         grid.count(BlockTimeGrid.MISS, t, r), "miss", grid.count(BlockTimeGrid.EXTEND, t, r),
                         "extend", wr, "write");
                 double x = LEFT + t * cw;
@@ -115,6 +119,24 @@ final class Charts {
         }
         axes(g, axis, rows, IO_HEIGHT);
         return g.toString();
+    }
+
+    /** Each column's time range, for the tooltips of its cells. */
+    private static String[] columnTimes(BlockTimeGrid grid, TimeAxis axis) {
+        String[] times = new String[grid.timeBins()];
+        for (int t = 0; t < times.length; t++) {
+            times[t] = axis.binRange(t, times.length);
+        }
+        return times;
+    }
+
+    /** Each row's blocks, for the tooltips of its cells. */
+    private static String[] rowBlocks(Rows rows) {
+        String[] blocks = new String[rows.used()];
+        for (int r = 0; r < blocks.length; r++) {
+            blocks[r] = rows.blockRange(r);
+        }
+        return blocks;
     }
 
     /** "3 hits, 1 miss": the non-zero counts of pairs (count, singular), in words; "nothing" when all are 0. */

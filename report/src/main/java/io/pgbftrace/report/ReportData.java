@@ -55,7 +55,9 @@ final class ReportData implements SessionVisitor {
     /** timeline[bin] = {accesses, kernel reads, writes} */
     final long[][] timeline = new long[TIMELINE_BINS][3];
     final List<Marker> markers = new ArrayList<>();
+    /** Events by kind in the window (every kind that is always counted, and the others seen), after the pass. */
     final Map<EventKind, Long> counts = new LinkedHashMap<>();
+    private final long[] kindCounts = new long[EventKind.values().length];
     long markersDropped;
     long lost;
     long hidden;
@@ -69,7 +71,18 @@ final class ReportData implements SessionVisitor {
     private final LongConsumer progress;
     private long seen;
 
-    private record SeqKey(int pid, FileKey file, int fork) {
+    /** A backend's reading of one fork of one file; equals and hashCode written out, as {@link FileKey}'s. */
+    private record SeqKey(int pid, int db, int spc, int relfilenode, int fork) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof SeqKey k && k.pid == pid && k.relfilenode == relfilenode && k.fork == fork
+                    && k.db == db && k.spc == spc;
+        }
+
+        @Override
+        public int hashCode() {
+            return (((pid * 31 + relfilenode) * 31 + fork) * 31 + db) * 31 + spc;
+        }
     }
 
     ReportData(SessionReader reader, ReportOptions options, LongConsumer progress) {
@@ -99,11 +112,6 @@ final class ReportData implements SessionVisitor {
         this.axis = TimeAxis.of(sessionStart, active, startNs, endNs);
         this.files = new FileParts<>(rewrites, k -> new RelationData(null, k, options.bins(), options.blockRows()),
                 d -> d.firstTimeNs);
-        for (EventKind k : EventKind.values()) {
-            if (k.alwaysCounted()) {
-                counts.put(k, 0L);
-            }
-        }
     }
 
     long spanNs() {
@@ -138,7 +146,7 @@ final class ReportData implements SessionVisitor {
             outsideWindow++;
             return;
         }
-        counts.merge(e.kind(), 1L, Long::sum);
+        kindCounts[e.kind().ordinal()]++;
         long[] t = timeline[bin(e.timeNs(), TIMELINE_BINS)];
         switch (e.kind()) {
             case HIT, MISS, EXTEND -> t[0]++;
@@ -154,7 +162,7 @@ final class ReportData implements SessionVisitor {
         writers.event(e);
         RelationData d = files.of(e);
         if (e.kind().isAccess()) {
-            Long last = lastBlock.put(new SeqKey(e.pid(), e.fileKey(), e.fork()), e.block());
+            Long last = lastBlock.put(new SeqKey(e.pid(), e.db(), e.spc(), e.relfilenode(), e.fork()), e.block());
             if (last != null) {
                 d.transitions++;
                 if (e.block() == last + 1) {
@@ -197,6 +205,11 @@ final class ReportData implements SessionVisitor {
 
     /** After the pass: what the reader found (damage) and whether the session may still grow. */
     void finished(SessionReader reader) {
+        for (EventKind k : EventKind.values()) {
+            if (k.alwaysCounted() || kindCounts[k.ordinal()] > 0) {
+                counts.put(k, kindCounts[k.ordinal()]);
+            }
+        }
         statements.finish();
         trimQueries();
         damage = reader.damage();

@@ -1,6 +1,5 @@
 package io.pgbftrace.report;
 
-import java.util.Locale;
 
 /**
  * Writes one inline {@code <svg>} element. Shapes take a CSS class, so the page's palette (light, dark, print)
@@ -75,7 +74,11 @@ final class Svg {
 
     static String n(double v) {
         long tenths = Math.round(v * 10);
-        return tenths % 10 == 0 ? Long.toString(tenths / 10) : String.format(Locale.ROOT, "%.1f", tenths / 10.0);
+        if (tenths % 10 == 0) {
+            return Long.toString(tenths / 10);
+        }
+        long a = Math.abs(tenths); // as %.1f, without a Formatter (called for every cell of every heatmap)
+        return (tenths < 0 ? "-" : "") + a / 10 + "." + a % 10;
     }
 
     static String escape(String s) {

@@ -19,6 +19,9 @@ public final class RelationStats {
     long writes;
     private final Map<Integer, BitSet> blocksByFork = new HashMap<>();
     private final TreeSet<Long> relfilenodes = new TreeSet<>();
+    private long lastRelfilenode = -1;
+    private int lastFork;
+    private BitSet lastBlocks;
     /** For the files a rewrite filled through its transient relation: that rewrite; else null. */
     private Rewrites.Span rewrite;
 
@@ -38,9 +41,18 @@ public final class RelationStats {
                 return;
             }
         }
-        relfilenodes.add(Integer.toUnsignedLong(e.relfilenode()));
+        // a relation's events come from one file and fork at a time, mostly: the sets are looked up on a change
+        long relfilenode = Integer.toUnsignedLong(e.relfilenode());
+        if (relfilenode != lastRelfilenode) {
+            relfilenodes.add(relfilenode);
+            lastRelfilenode = relfilenode;
+        }
         if (e.kind().isAccess() && e.block() <= Integer.MAX_VALUE) {
-            blocksByFork.computeIfAbsent(e.fork(), f -> new BitSet()).set((int) e.block());
+            if (e.fork() != lastFork || lastBlocks == null) {
+                lastBlocks = blocksByFork.computeIfAbsent(e.fork(), f -> new BitSet());
+                lastFork = e.fork();
+            }
+            lastBlocks.set((int) e.block());
         }
     }
 

@@ -243,27 +243,124 @@ public final class SessionReader implements AutoCloseable {
     private void read(SessionVisitor visitor, boolean events) {
         eventsRead = 0;
         lostCounted = 0;
+        if (events) {
+            readPiped(visitor);
+        } else {
+            decode(visitor, false, batch -> true);
+        }
+    }
+
+    /**
+     * Reads the log in order: each batch decoded whole (one that fails half-way gives none of its events) goes to
+     * {@code batches} (false stops reading), every other record to {@code others}.
+     */
+    private void decode(SessionVisitor others, boolean events, java.util.function.Predicate<List<Event>> batches) {
         log.read(0, (position, record) -> {
             ended |= record[0] == SessionFormat.RECORD_END;
             if (!events && record[0] == SessionFormat.RECORD_BATCH) {
                 return true;
             }
-            // decode into a list first: a batch that fails half-way gives none of its events
             List<Event> batch = new ArrayList<>();
             try {
                 if (record[0] == SessionFormat.RECORD_BATCH) {
                     BatchCodec.decode(record, batch::add);
                 } else {
-                    dispatch(record, visitor);
+                    dispatch(record, others);
                 }
             } catch (RuntimeException e) {
                 log.damaged(position, "holds a damaged record (" + e.getMessage() + ")");
                 return false;
             }
             eventsRead += batch.size();
-            batch.forEach(visitor::event);
-            return true;
+            return batch.isEmpty() || batches.test(batch);
         });
+    }
+
+    private static final Object END = new Object();
+
+    /**
+     * Decodes on a thread of its own while this one visits (reading and decoding are a fifth of a report's pass):
+     * batches and the other records go over in order; the decoder's failure is thrown here. The log is never used
+     * by both at once: this returns after the decoder has stopped.
+     */
+    private void readPiped(SessionVisitor visitor) {
+        java.util.concurrent.BlockingQueue<Object> queue = new java.util.concurrent.ArrayBlockingQueue<>(16);
+        Thread decoder = new Thread(() -> {
+            Object last = END;
+            try {
+                decode(new SessionVisitor() {
+                    @Override
+                    public void relation(Relation relation) {
+                        hand(queue, (java.util.function.Consumer<SessionVisitor>) v -> v.relation(relation));
+                    }
+
+                    @Override
+                    public void process(ServerProcess process) {
+                        hand(queue, (java.util.function.Consumer<SessionVisitor>) v -> v.process(process));
+                    }
+
+                    @Override
+                    public void lost(long timeNs, long count) {
+                        hand(queue, (java.util.function.Consumer<SessionVisitor>) v -> v.lost(timeNs, count));
+                    }
+
+                    @Override
+                    public void end(String reason) {
+                        hand(queue, (java.util.function.Consumer<SessionVisitor>) v -> v.end(reason));
+                    }
+
+                    @Override
+                    public void event(Event event) {
+                    }
+                }, true, batch -> hand(queue, batch));
+            } catch (RuntimeException | Error e) {
+                last = e;
+            }
+            hand(queue, last);
+        }, "pgbftrace-session-decoder");
+        decoder.setDaemon(true);
+        decoder.start();
+        try {
+            for (Object o = queue.take(); o != END; o = queue.take()) {
+                if (o instanceof List<?> batch) {
+                    for (Object e : batch) {
+                        visitor.event((Event) e);
+                    }
+                } else if (o instanceof java.util.function.Consumer<?> call) {
+                    @SuppressWarnings("unchecked")
+                    java.util.function.Consumer<SessionVisitor> c = (java.util.function.Consumer<SessionVisitor>) call;
+                    c.accept(visitor);
+                } else if (o instanceof RuntimeException e) {
+                    throw e;
+                } else if (o instanceof Error e) {
+                    throw e;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PgbftraceException("reading " + dir() + " was interrupted", e);
+        } finally {
+            decoder.interrupt(); // a visitor that failed leaves the decoder waiting to hand over more
+            try {
+                decoder.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Hands an item over; false when this reading was given up (the decoder stops). */
+    private static boolean hand(java.util.concurrent.BlockingQueue<Object> queue, Object item) {
+        if (Thread.currentThread().isInterrupted()) {
+            return false;
+        }
+        try {
+            queue.put(item);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private void dispatch(byte[] record, SessionVisitor visitor) {

@@ -12,6 +12,7 @@ import java.util.Random;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SessionRoundTripTest {
@@ -59,6 +60,28 @@ class SessionRoundTripTest {
         assertEquals(written, read);
         try (SessionReader r = SessionReader.open(dir)) {
             assertEquals(written.stream().mapToLong(Event::timeNs).max().getAsLong(), r.lastEventTimeNs().getAsLong());
+        }
+    }
+
+    @Test
+    void aVisitorThatFailsStopsTheReadingAndLeavesTheReaderUsable() {
+        Path dir = tmp.resolve("f");
+        List<Event> written = randomEvents(200_000, 2); // many batches: the decoder is ahead, waiting to hand over
+        try (SessionWriter w = SessionWriter.create(dir, new SessionMetadata())) {
+            written.forEach(w::append);
+            w.finish("complete", "test", true);
+        }
+        try (SessionReader r = SessionReader.open(dir)) {
+            int[] seen = {0};
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> r.read(event -> {
+                if (++seen[0] == 5000) {
+                    throw new IllegalStateException("visitor gave up");
+                }
+            }));
+            assertEquals("visitor gave up", e.getMessage());
+            List<Event> read = new ArrayList<>();
+            r.read(read::add); // the decoder of the first reading has stopped: the log is this reading's alone
+            assertEquals(written, read);
         }
     }
 

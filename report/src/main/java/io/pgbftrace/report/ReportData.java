@@ -68,6 +68,8 @@ final class ReportData implements SessionVisitor {
 
     private final BackendFilter filter;
     private final Map<SeqKey, Long> lastBlock = new HashMap<>();
+    /** The spans whose events were counted per slice ({from, to}), where sequences are not looked for. */
+    private final long[][] countedSpans;
     private final LongConsumer progress;
     private long seen;
 
@@ -110,8 +112,23 @@ final class ReportData implements SessionVisitor {
         long end = options.toSeconds() == null ? sessionEnd : sessionStart + (long) (options.toSeconds() * 1e9);
         this.endNs = Math.max(end, startNs + 1);
         this.axis = TimeAxis.of(sessionStart, active, startNs, endNs);
+        this.countedSpans = metadata.bpftrace.aggregated == null ? new long[0][]
+                : metadata.bpftrace.aggregated.stream().map(sp -> new long[]{sp.fromNs, sp.toNs}).toArray(long[][]::new);
         this.files = new FileParts<>(rewrites, k -> new RelationData(null, k, options.bins(), options.blockRows()),
                 d -> d.firstTimeNs);
+    }
+
+    /**
+     * Whether an event lies in a span counted per slice: its place in the slice is made up (the recorder laid the
+     * counts evenly in the drain's order), so it says nothing about which block a backend read next.
+     */
+    private boolean counted(long timeNs) {
+        for (long[] s : countedSpans) {
+            if (timeNs >= s[0] && timeNs <= s[1]) {
+                return true;
+            }
+        }
+        return false;
     }
 
     long spanNs() {
@@ -161,7 +178,7 @@ final class ReportData implements SessionVisitor {
         checkpoints.event(e);
         writers.event(e);
         RelationData d = files.of(e);
-        if (e.kind().isAccess()) {
+        if (e.kind().isAccess() && !counted(e.timeNs())) {
             Long last = lastBlock.put(new SeqKey(e.pid(), e.db(), e.spc(), e.relfilenode(), e.fork()), e.block());
             if (last != null) {
                 d.transitions++;

@@ -127,6 +127,24 @@ class HtmlReportTest {
     }
 
     @Test
+    void eventsCountedPerSliceSayNothingAboutSequentialReading() throws Exception {
+        Path session = GoldenSession.write(tmp.resolve("golden"), true);
+        HtmlReport.write(options(session), tmp.resolve("before.html"), n -> { });
+        assertEquals("100.0%", rows(parse(tmp.resolve("before.html"))).get("public.orders").get(10));
+        // the same events, as if they had been counted per slice (laid evenly over each slice in the drain's order)
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode m = (com.fasterxml.jackson.databind.node.ObjectNode)
+                json.readTree(session.resolve("session.json").toFile());
+        com.fasterxml.jackson.databind.node.ObjectNode b = m.with("bpftrace");
+        b.put("output", "aggregate").put("sliceMs", 100);
+        b.putArray("aggregated").addObject().put("fromNs", GoldenSession.T0).put("toNs",
+                GoldenSession.T0 + 10 * GoldenSession.SECOND);
+        json.writeValue(session.resolve("session.json").toFile(), m);
+        HtmlReport.write(options(session), tmp.resolve("all.html"), n -> { });
+        assertEquals("-", rows(parse(tmp.resolve("all.html"))).get("public.orders").get(10));
+    }
+
+    @Test
     void heatmapCellsSumToTheRelationsEvents() throws Exception {
         Path session = GoldenSession.write(tmp.resolve("golden"), true);
         for (int bins : new int[]{8, 120, 500}) {

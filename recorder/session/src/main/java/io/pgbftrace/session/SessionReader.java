@@ -11,6 +11,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Reads a session folder, also one that is still being written or whose recorder died: every record that was
@@ -254,7 +260,7 @@ public final class SessionReader implements AutoCloseable {
      * Reads the log in order: each batch decoded whole (one that fails half-way gives none of its events) goes to
      * {@code batches} (false stops reading), every other record to {@code others}.
      */
-    private void decode(SessionVisitor others, boolean events, java.util.function.Predicate<List<Event>> batches) {
+    private void decode(SessionVisitor others, boolean events, Predicate<List<Event>> batches) {
         log.read(0, (position, record) -> {
             ended |= record[0] == SessionFormat.RECORD_END;
             if (!events && record[0] == SessionFormat.RECORD_BATCH) {
@@ -281,42 +287,48 @@ public final class SessionReader implements AutoCloseable {
     /**
      * Decodes on a thread of its own while this one visits (reading and decoding are a fifth of a report's pass):
      * batches and the other records go over in order; the decoder's failure is thrown here. The log is never used
-     * by both at once: this returns after the decoder has stopped.
+     * by both at once: this returns after the decoder has stopped. The decoder is told to stop by a flag, never
+     * interrupted: an interrupt closes the file channel it reads (and the log would read as damaged).
      */
     private void readPiped(SessionVisitor visitor) {
-        java.util.concurrent.BlockingQueue<Object> queue = new java.util.concurrent.ArrayBlockingQueue<>(16);
+        BlockingQueue<Object> queue = new ArrayBlockingQueue<>(16);
+        AtomicBoolean cancelled = new AtomicBoolean();
         Thread decoder = new Thread(() -> {
             Object last = END;
             try {
                 decode(new SessionVisitor() {
                     @Override
                     public void relation(Relation relation) {
-                        hand(queue, (java.util.function.Consumer<SessionVisitor>) v -> v.relation(relation));
+                        call(v -> v.relation(relation));
                     }
 
                     @Override
                     public void process(ServerProcess process) {
-                        hand(queue, (java.util.function.Consumer<SessionVisitor>) v -> v.process(process));
+                        call(v -> v.process(process));
                     }
 
                     @Override
                     public void lost(long timeNs, long count) {
-                        hand(queue, (java.util.function.Consumer<SessionVisitor>) v -> v.lost(timeNs, count));
+                        call(v -> v.lost(timeNs, count));
                     }
 
                     @Override
                     public void end(String reason) {
-                        hand(queue, (java.util.function.Consumer<SessionVisitor>) v -> v.end(reason));
+                        call(v -> v.end(reason));
                     }
 
                     @Override
                     public void event(Event event) {
                     }
-                }, true, batch -> hand(queue, batch));
+
+                    private void call(Consumer<SessionVisitor> call) {
+                        hand(queue, cancelled, call);
+                    }
+                }, true, batch -> hand(queue, cancelled, batch));
             } catch (RuntimeException | Error e) {
                 last = e;
             }
-            hand(queue, last);
+            hand(queue, cancelled, last);
         }, "pgbftrace-session-decoder");
         decoder.setDaemon(true);
         decoder.start();
@@ -326,9 +338,9 @@ public final class SessionReader implements AutoCloseable {
                     for (Object e : batch) {
                         visitor.event((Event) e);
                     }
-                } else if (o instanceof java.util.function.Consumer<?> call) {
+                } else if (o instanceof Consumer<?> call) {
                     @SuppressWarnings("unchecked")
-                    java.util.function.Consumer<SessionVisitor> c = (java.util.function.Consumer<SessionVisitor>) call;
+                    Consumer<SessionVisitor> c = (Consumer<SessionVisitor>) call;
                     c.accept(visitor);
                 } else if (o instanceof RuntimeException e) {
                     throw e;
@@ -340,27 +352,35 @@ public final class SessionReader implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new PgbftraceException("reading " + dir() + " was interrupted", e);
         } finally {
-            decoder.interrupt(); // a visitor that failed leaves the decoder waiting to hand over more
-            try {
-                decoder.join();
-            } catch (InterruptedException e) {
+            // a visitor that failed leaves the decoder waiting to hand over more: make room until it has stopped
+            cancelled.set(true);
+            boolean interrupted = false;
+            while (decoder.isAlive()) {
+                queue.clear();
+                try {
+                    decoder.join(10);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
                 Thread.currentThread().interrupt();
             }
         }
     }
 
-    /** Hands an item over; false when this reading was given up (the decoder stops). */
-    private static boolean hand(java.util.concurrent.BlockingQueue<Object> queue, Object item) {
-        if (Thread.currentThread().isInterrupted()) {
-            return false;
-        }
+    /** Hands an item over; false when the reading was given up (the decoder stops). */
+    private static boolean hand(BlockingQueue<Object> queue, AtomicBoolean cancelled, Object item) {
         try {
-            queue.put(item);
-            return true;
+            while (!cancelled.get()) {
+                if (queue.offer(item, 10, TimeUnit.MILLISECONDS)) {
+                    return true;
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
         }
+        return false;
     }
 
     private void dispatch(byte[] record, SessionVisitor visitor) {

@@ -26,7 +26,7 @@ public final class InfoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SESSION", description = "The session folder.")
+    @Parameters(index = "0", paramLabel = "SESSION", description = SessionArgument.DESCRIPTION)
     Path session;
 
     @Option(names = "--json", description = "Print JSON (every relation, system ones included, flagged).")
@@ -43,7 +43,10 @@ public final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SessionInfo info = SessionInfo.load(session, recorderEvents.includeRecorder);
+        SessionInfo info;
+        try (SessionArgument s = SessionArgument.open(session)) {
+            info = SessionInfo.load(s.folder(), session, recorderEvents.includeRecorder);
+        }
         var out = spec.commandLine().getOut();
         out.print(json ? info.toJson() : InfoText.render(info, system));
         out.flush();

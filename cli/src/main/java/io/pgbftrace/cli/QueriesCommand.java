@@ -33,7 +33,7 @@ public final class QueriesCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SESSION", description = "The session folder.")
+    @Parameters(index = "0", paramLabel = "SESSION", description = SessionArgument.DESCRIPTION)
     Path session;
 
     @Option(names = "--by", paramLabel = "statement|execution", defaultValue = "statement",
@@ -58,7 +58,10 @@ public final class QueriesCommand implements Callable<Integer> {
         if (top < 0) {
             throw PgbftraceException.usage("--top must be 0 (all) or more, not " + top);
         }
-        SessionQueries q = SessionQueries.load(session, by, top, recorderEvents.includeRecorder);
+        SessionQueries q;
+        try (SessionArgument s = SessionArgument.open(session)) {
+            q = SessionQueries.load(s.folder(), session, by, top, recorderEvents.includeRecorder);
+        }
         var out = spec.commandLine().getOut();
         out.print(json ? q.toJson() : text(q));
         out.flush();

@@ -30,7 +30,7 @@ public final class ReplayCommand extends EnvAware implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SESSION", description = "The session folder.")
+    @Parameters(index = "0", paramLabel = "SESSION", description = SessionArgument.DESCRIPTION)
     Path session;
 
     @Option(names = "--speed", paramLabel = "X", defaultValue = "1",
@@ -68,9 +68,9 @@ public final class ReplayCommand extends EnvAware implements Callable<Integer> {
         StopControl stop = new StopControl();
         stop.stopOnSignals();
         var err = new java.io.PrintStream(new WriterOutputStream(spec.commandLine().getErr()), true);
-        ReplayServer server = ReplayServer.start(session, bind, port, speed, follow,
-                recorderEvents.includeRecorder, err);
-        try (server) {
+        try (SessionArgument s = SessionArgument.open(session).keepUntilExit();
+             ReplayServer server = ReplayServer.start(s.folder(), bind, port, speed, follow,
+                     recorderEvents.includeRecorder, err)) {
             var out = spec.commandLine().getOut();
             if (server.reachableFromOtherMachines()) {
                 err.println("pgbftrace replay: --bind " + bind + ": other machines can reach this server and the"

@@ -5,6 +5,7 @@ import io.pgbftrace.session.PgbftraceException;
 import io.pgbftrace.session.Words;
 import io.pgbftrace.report.ReportOptions;
 import io.pgbftrace.session.OutputFile;
+import io.pgbftrace.session.Pack;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,7 +31,7 @@ public final class ReportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "SESSION", description = "The session folder.")
+    @Parameters(index = "0", paramLabel = "SESSION", description = SessionArgument.DESCRIPTION)
     Path session;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE",
@@ -81,9 +82,15 @@ public final class ReportCommand implements Callable<Integer> {
             throw PgbftraceException.usage("--from and --to must be seconds with 0 <= from < to");
         }
         HtmlReport.relationFilter(relations); // a bad glob is a usage error before any reading
-        Path out = output != null ? output
-                : Path.of(session.toAbsolutePath().normalize().getFileName() + ".html");
-        ReportOptions options = new ReportOptions(session, relations, includeSystem, from, to, bins,
+        Path out = output != null ? output : Path.of((Pack.looksLikeZip(session)
+                ? SessionArgument.sessionName(session) : session.toAbsolutePath().normalize().getFileName()) + ".html");
+        try (SessionArgument s = SessionArgument.open(session)) {
+            return write(s.folder(), out);
+        }
+    }
+
+    private Integer write(Path folder, Path out) {
+        ReportOptions options = new ReportOptions(folder, relations, includeSystem, from, to, bins,
                 scale == Scale.log, title, recorderEvents.includeRecorder);
         var err = spec.commandLine().getErr();
         long started = System.nanoTime();

@@ -34,9 +34,14 @@ public final class SessionInfo {
     }
 
     public static SessionInfo load(Path dir, boolean includeRecorder) {
+        return load(dir, dir, includeRecorder);
+    }
+
+    /** @param shown what the session is called where it is shown (a packed session's file, say) */
+    public static SessionInfo load(Path dir, Path shown, boolean includeRecorder) {
         try (SessionReader r = SessionReader.open(dir)) {
             SessionSummary summary = SessionSummary.of(r, includeRecorder);
-            return new SessionInfo(dir, r.metadata(), summary, r.recorderAlive(), r.damage());
+            return new SessionInfo(shown, r.metadata(), summary, r.recorderAlive(), r.damage());
         }
     }
 

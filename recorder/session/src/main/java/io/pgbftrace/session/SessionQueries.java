@@ -61,6 +61,11 @@ public final class SessionQueries {
      * @param top how many statements (or executions) to keep, the most accesses first; 0 keeps all
      */
     public static SessionQueries load(Path dir, By by, int top, boolean includeRecorder) {
+        return load(dir, dir, by, top, includeRecorder);
+    }
+
+    /** @param shown what the session is called where it is shown (a packed session's file, say) */
+    public static SessionQueries load(Path dir, Path shown, By by, int top, boolean includeRecorder) {
         try (SessionReader r = SessionReader.open(dir)) {
             Pass pass = new Pass(BackendFilter.of(r.metadata(), includeRecorder), by == By.EXECUTION ? top : -1);
             SessionMetadata m = r.metadata();
@@ -76,7 +81,7 @@ public final class SessionQueries {
             List<Statements.Execution> executions = new ArrayList<>(pass.kept);
             executions.sort(SessionQueries.<Statements.Execution>rank().reversed()
                     .thenComparingLong(Statements.Execution::startNs));
-            return new SessionQueries(dir, by, pass, statements, executions, r.damage());
+            return new SessionQueries(shown, by, pass, statements, executions, r.damage());
         }
     }
 

@@ -66,7 +66,8 @@ public final class SessionReader implements AutoCloseable {
             throw new PgbftraceException(dir + " does not exist");
         }
         if (!Files.isDirectory(dir)) {
-            throw new PgbftraceException(dir + " is not a session (a session is a folder made by 'pgbftrace record')");
+            throw new PgbftraceException(dir + " is not a session (a session is a folder made by 'pgbftrace record',"
+                    + " or a file made by 'pgbftrace pack')");
         }
         Path file = dir.resolve(SessionFormat.METADATA_FILE);
         if (!Files.isRegularFile(file)) {

@@ -15,7 +15,7 @@ import java.util.Map;
         description = "See what PostgreSQL's shared buffers do: record every buffer access of a running server"
                 + " with bpftrace, then inspect the session.",
         subcommands = {RecordCommand.class, ImportCommand.class, InfoCommand.class, QueriesCommand.class, ReportCommand.class,
-                PackCommand.class, UnpackCommand.class,
+                ExportCommand.class, PackCommand.class, UnpackCommand.class,
                 ReplayCommand.class, DemoCommand.class,
                 CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
@@ -25,6 +25,7 @@ import java.util.Map;
                 "  ./pgbftrace queries session1 --top 10",
                 "  ./pgbftrace report session1 -o report.html",
                 "  ./pgbftrace replay session1 --speed 0.25 --open",
+                "  ./pgbftrace export session1 --format parquet",
                 "  ./pgbftrace pack session1                # session1.pgbftrace.zip: one file to share",
                 "  ./pgbftrace import capture.txt --format pgbftrace --catalog db -d shop --out old1",
                 "",

@@ -182,7 +182,14 @@ class RecordIntegrationTest {
             JsonNode spans = s.get("bpftrace").get("aggregated");
             switch (method) {
                 case "aggregate" -> assertEquals(1, spans.size(), s.toPrettyString());
-                case "switching" -> assertEquals(2, spans.size(), "each pgbench run is one span: " + spans);
+                case "switching" -> {
+                    // each pgbench run is a span of about 2 s (counting starts 1 s into it, and stops 1 s after);
+                    // the statements after them may be one more at this low threshold
+                    long runs = java.util.stream.StreamSupport.stream(spans.spliterator(), false)
+                            .filter(sp -> sp.get("toNs").asLong() - sp.get("fromNs").asLong() >= 1_500_000_000L)
+                            .count();
+                    assertEquals(2, runs, "each pgbench run is one span: " + spans);
+                }
                 case "auto" -> assertEquals(0, spans.size(), "nothing here is busy for a second: " + spans);
                 default -> assertNull(spans, s.toPrettyString());
             }

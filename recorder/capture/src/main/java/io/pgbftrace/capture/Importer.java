@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgbftrace.session.Event;
 import io.pgbftrace.session.EventKind;
 import io.pgbftrace.session.Relation;
+import io.pgbftrace.session.Relay;
 import io.pgbftrace.session.SessionMetadata;
 import io.pgbftrace.session.SessionReader;
 import io.pgbftrace.session.SessionWriter;
@@ -22,8 +23,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.function.Consumer;
 
 /** Builds a session from saved bpftrace text. Bad lines are counted and skipped, never fatal. */
@@ -138,7 +137,6 @@ public final class Importer {
         void read(TraceLineParser.Sink sink) throws IOException;
     }
 
-    private static final Object END = new Object();
     private static final int CHUNK = 4096;
 
     /**
@@ -146,89 +144,62 @@ public final class Importer {
      * events go over in chunks, its other calls in order among them, and its failure is thrown here.
      */
     private static void piped(Reading reading, TraceLineParser.Sink sink) throws IOException {
-        BlockingQueue<Object> queue = new ArrayBlockingQueue<>(32);
-        Thread parser = new Thread(() -> {
+        Relay.run("pgbftrace-import-parser", 32, relay -> {
             List<Event> chunk = new ArrayList<>(CHUNK);
-            Object last = END;
-            try {
-                reading.read(new TraceLineParser.Sink() {
-                    @Override
-                    public void event(Event e) {
-                        chunk.add(e);
-                        if (chunk.size() == CHUNK) {
-                            handChunk(queue, chunk);
-                        }
+            reading.read(new TraceLineParser.Sink() {
+                @Override
+                public void event(Event e) {
+                    chunk.add(e);
+                    if (chunk.size() == CHUNK) {
+                        handChunk();
                     }
-
-                    private void then(Consumer<TraceLineParser.Sink> call) {
-                        handChunk(queue, chunk);
-                        hand(queue, call);
-                    }
-
-                    @Override
-                    public void ready(long timeNs) {
-                        then(s -> s.ready(timeNs));
-                    }
-
-                    @Override
-                    public void lost(long count) {
-                        then(s -> s.lost(count));
-                    }
-
-                    @Override
-                    public void bad(long lineNumber, int lines, String line, String why) {
-                        then(s -> s.bad(lineNumber, lines, line, why));
-                    }
-                });
-            } catch (IOException | RuntimeException | Error e) {
-                last = e;
-            }
-            if (!Thread.currentThread().isInterrupted()) {
-                handChunk(queue, chunk);
-                hand(queue, last);
-            }
-        }, "pgbftrace-import-parser");
-        parser.setDaemon(true);
-        parser.start();
-        try {
-            for (Object o = queue.take(); o != END; o = queue.take()) {
-                if (o instanceof List<?> events) {
-                    events.forEach(e -> sink.event((Event) e));
-                } else if (o instanceof Consumer<?> call) {
-                    @SuppressWarnings("unchecked")
-                    Consumer<TraceLineParser.Sink> c = (Consumer<TraceLineParser.Sink>) call;
-                    c.accept(sink);
-                } else if (o instanceof IOException e) {
-                    throw e;
-                } else if (o instanceof RuntimeException e) {
-                    throw e;
-                } else if (o instanceof Error e) {
-                    throw e;
                 }
+
+                private void handChunk() {
+                    if (!chunk.isEmpty()) {
+                        hand(List.copyOf(chunk));
+                        chunk.clear();
+                    }
+                }
+
+                private void hand(Object item) {
+                    if (!relay.hand(item)) {
+                        throw new IllegalStateException("the writer stopped");
+                    }
+                }
+
+                private void then(Consumer<TraceLineParser.Sink> call) {
+                    handChunk();
+                    hand(call);
+                }
+
+                @Override
+                public void ready(long timeNs) {
+                    then(s -> s.ready(timeNs));
+                }
+
+                @Override
+                public void lost(long count) {
+                    then(s -> s.lost(count));
+                }
+
+                @Override
+                public void bad(long lineNumber, int lines, String line, String why) {
+                    then(s -> s.bad(lineNumber, lines, line, why));
+                }
+            });
+            if (!chunk.isEmpty()) {
+                relay.hand(List.copyOf(chunk));
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PgbftraceException("import interrupted", e);
-        } finally {
-            parser.interrupt(); // a writer that failed leaves the parser waiting to hand over more
-        }
-    }
-
-    /** Hands over the events parsed so far, if any, and starts a new chunk. */
-    private static void handChunk(BlockingQueue<Object> queue, List<Event> chunk) {
-        if (!chunk.isEmpty()) {
-            hand(queue, List.copyOf(chunk));
-            chunk.clear();
-        }
-    }
-
-    private static void hand(BlockingQueue<Object> queue, Object item) {
-        try {
-            queue.put(item);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("the writer stopped", e);
-        }
+        }, o -> {
+            if (o instanceof List<?> events) {
+                events.forEach(e -> sink.event((Event) e));
+            } else {
+                @SuppressWarnings("unchecked")
+                Consumer<TraceLineParser.Sink> c = (Consumer<TraceLineParser.Sink>) o;
+                c.accept(sink);
+            }
+        });
     }
 
     /**

@@ -11,10 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
@@ -283,105 +279,51 @@ public final class SessionReader implements AutoCloseable {
         });
     }
 
-    private static final Object END = new Object();
-
     /**
      * Decodes on a thread of its own while this one visits (reading and decoding are a fifth of a report's pass):
      * batches and the other records go over in order; the decoder's failure is thrown here. The log is never used
-     * by both at once: this returns after the decoder has stopped. The decoder is told to stop by a flag, never
-     * interrupted: an interrupt closes the file channel it reads (and the log would read as damaged).
+     * by both at once: this returns after the decoder has stopped.
      */
     private void readPiped(SessionVisitor visitor) {
-        BlockingQueue<Object> queue = new ArrayBlockingQueue<>(16);
-        AtomicBoolean cancelled = new AtomicBoolean();
-        Thread decoder = new Thread(() -> {
-            Object last = END;
-            try {
-                decode(new SessionVisitor() {
-                    @Override
-                    public void relation(Relation relation) {
-                        call(v -> v.relation(relation));
-                    }
-
-                    @Override
-                    public void process(ServerProcess process) {
-                        call(v -> v.process(process));
-                    }
-
-                    @Override
-                    public void lost(long timeNs, long count) {
-                        call(v -> v.lost(timeNs, count));
-                    }
-
-                    @Override
-                    public void end(String reason) {
-                        call(v -> v.end(reason));
-                    }
-
-                    @Override
-                    public void event(Event event) {
-                    }
-
-                    private void call(Consumer<SessionVisitor> call) {
-                        hand(queue, cancelled, call);
-                    }
-                }, true, batch -> hand(queue, cancelled, batch));
-            } catch (RuntimeException | Error e) {
-                last = e;
-            }
-            hand(queue, cancelled, last);
-        }, "pgbftrace-session-decoder");
-        decoder.setDaemon(true);
-        decoder.start();
         try {
-            for (Object o = queue.take(); o != END; o = queue.take()) {
+            Relay.run("pgbftrace-session-decoder", 16, relay -> decode(new SessionVisitor() {
+                @Override
+                public void relation(Relation relation) {
+                    relay.hand((Consumer<SessionVisitor>) v -> v.relation(relation));
+                }
+
+                @Override
+                public void process(ServerProcess process) {
+                    relay.hand((Consumer<SessionVisitor>) v -> v.process(process));
+                }
+
+                @Override
+                public void lost(long timeNs, long count) {
+                    relay.hand((Consumer<SessionVisitor>) v -> v.lost(timeNs, count));
+                }
+
+                @Override
+                public void end(String reason) {
+                    relay.hand((Consumer<SessionVisitor>) v -> v.end(reason));
+                }
+
+                @Override
+                public void event(Event event) {
+                }
+            }, true, relay::hand), o -> {
                 if (o instanceof List<?> batch) {
                     for (Object e : batch) {
                         visitor.event((Event) e);
                     }
-                } else if (o instanceof Consumer<?> call) {
+                } else {
                     @SuppressWarnings("unchecked")
-                    Consumer<SessionVisitor> c = (Consumer<SessionVisitor>) call;
+                    Consumer<SessionVisitor> c = (Consumer<SessionVisitor>) o;
                     c.accept(visitor);
-                } else if (o instanceof RuntimeException e) {
-                    throw e;
-                } else if (o instanceof Error e) {
-                    throw e;
                 }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PgbftraceException("reading " + dir() + " was interrupted", e);
-        } finally {
-            // a visitor that failed leaves the decoder waiting to hand over more: make room until it has stopped
-            cancelled.set(true);
-            boolean interrupted = false;
-            while (decoder.isAlive()) {
-                queue.clear();
-                try {
-                    decoder.join(10);
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            });
+        } catch (IOException e) {
+            throw new PgbftraceException("cannot read " + dir() + ": " + e.getMessage(), e); // decode throws none
         }
-    }
-
-    /** Hands an item over; false when the reading was given up (the decoder stops). */
-    private static boolean hand(BlockingQueue<Object> queue, AtomicBoolean cancelled, Object item) {
-        try {
-            while (!cancelled.get()) {
-                if (queue.offer(item, 10, TimeUnit.MILLISECONDS)) {
-                    return true;
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return false;
     }
 
     private void dispatch(byte[] record, SessionVisitor visitor) {

@@ -74,9 +74,7 @@ public final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String name = Pack.looksLikeZip(session) ? SessionArgument.sessionName(session)
-                : String.valueOf(session.toAbsolutePath().normalize().getFileName());
-        Path out = output != null ? output : Path.of(name + "-" + table + "." + format);
+        Path out = output != null ? output : Path.of(SessionArgument.name(session) + "-" + table + "." + format);
         boolean stdout = OutputFile.isStdout(out);
         if (stdout && format == Format.parquet) {
             throw PgbftraceException.usage("-o - is not possible for parquet: give a file name");
@@ -92,13 +90,13 @@ public final class ExportCommand implements Callable<Integer> {
             } else if (stdout) {
                 try {
                     OutputStream o = new WriterOutputStream(spec.commandLine().getOut());
-                    rows[0] = text(s.folder(), columns, o);
+                    rows[0] = text(s.folder(), columns, format, o);
                     o.flush();
                 } catch (IOException e) {
                     throw new PgbftraceException("cannot write to standard output: " + e.getMessage(), e);
                 }
             } else {
-                OutputFile.write(out, "-o", o -> rows[0] = text(s.folder(), columns, o));
+                OutputFile.write(out, "-o", o -> rows[0] = text(s.folder(), columns, format, o));
             }
         }
         var summary = stdout ? spec.commandLine().getErr() : spec.commandLine().getOut();
@@ -109,8 +107,9 @@ public final class ExportCommand implements Callable<Integer> {
     }
 
     /** CSV (a header, RFC 4180 quoting, empty for null) or JSON lines (one object a row, null kept). */
-    private long text(Path folder, List<SessionExport.Column> columns, OutputStream o) throws IOException {
-        if (format == Format.csv) {
+    private long text(Path folder, List<SessionExport.Column> columns, Format as, OutputStream o)
+            throws IOException {
+        if (as == Format.csv) {
             Writer w = new BufferedWriter(new OutputStreamWriter(o, StandardCharsets.UTF_8), 1 << 16);
             w.write(columns.stream().map(SessionExport.Column::name).collect(Collectors.joining(",")));
             w.write('\n');
@@ -126,7 +125,7 @@ public final class ExportCommand implements Callable<Integer> {
             w.flush();
             return n;
         }
-        JsonGenerator g = new JsonFactory().createGenerator(new NonClosing(o), JsonEncoding.UTF8);
+        JsonGenerator g = new JsonFactory().createGenerator(o, JsonEncoding.UTF8); // flushed, never closed
         g.setRootValueSeparator(null);
         long n = SessionExport.write(folder, table, values -> {
             g.writeStartObject();
@@ -179,13 +178,7 @@ public final class ExportCommand implements Callable<Integer> {
         try {
             Path csv = tmp.resolve("rows.csv");
             try (OutputStream o = Files.newOutputStream(csv)) {
-                Format asked = format;
-                format = Format.csv;
-                try {
-                    rows[0] = text(folder, columns, o);
-                } finally {
-                    format = asked;
-                }
+                rows[0] = text(folder, columns, Format.csv, o);
             } catch (IOException e) {
                 throw new PgbftraceException("cannot export: " + OutputFile.reason(e, tmp), e);
             }
@@ -252,23 +245,6 @@ public final class ExportCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new PgbftraceException("cannot write Parquet: DuckDB is not in " + dir + " (rebuild the tool: mvn"
                     + " package)", e);
-        }
-    }
-
-    /** Keeps the caller's stream open when the JSON generator is closed. */
-    private static final class NonClosing extends java.io.FilterOutputStream {
-        NonClosing(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-        }
-
-        @Override
-        public void close() throws IOException {
-            flush();
         }
     }
 }

@@ -5,7 +5,6 @@ import io.pgbftrace.session.PgbftraceException;
 import io.pgbftrace.session.Words;
 import io.pgbftrace.report.ReportOptions;
 import io.pgbftrace.session.OutputFile;
-import io.pgbftrace.session.Pack;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -82,8 +81,7 @@ public final class ReportCommand implements Callable<Integer> {
             throw PgbftraceException.usage("--from and --to must be seconds with 0 <= from < to");
         }
         HtmlReport.relationFilter(relations); // a bad glob is a usage error before any reading
-        Path out = output != null ? output : Path.of((Pack.looksLikeZip(session)
-                ? SessionArgument.sessionName(session) : session.toAbsolutePath().normalize().getFileName()) + ".html");
+        Path out = output != null ? output : Path.of(SessionArgument.name(session) + ".html");
         try (SessionArgument s = SessionArgument.open(session)) {
             return write(s.folder(), out);
         }

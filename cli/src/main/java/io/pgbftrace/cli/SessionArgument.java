@@ -43,8 +43,14 @@ final class SessionArgument implements AutoCloseable {
         return new SessionArgument(folder, tmp);
     }
 
+    /** The session's name, for default output files: the folder's, or the pack's without its suffix. */
+    static String name(Path argument) {
+        return Pack.looksLikeZip(argument) ? sessionName(argument)
+                : String.valueOf(argument.toAbsolutePath().normalize().getFileName());
+    }
+
     /** The session's name as the pack's file name gives it ("shop.pgbftrace.zip": "shop"). */
-    static String sessionName(Path pack) {
+    private static String sessionName(Path pack) {
         String name = pack.getFileName().toString();
         for (String suffix : new String[]{Pack.SUFFIX, ".zip"}) {
             if (name.endsWith(suffix) && name.length() > suffix.length()) {

@@ -82,6 +82,10 @@ final class SessionExport {
         }
     }
 
+    /** A statement a backend runs: its id in the queries table, its start, its text. */
+    private record Running(long id, long startNs, String text) {
+    }
+
     /** The one pass: names as of each event's time, statements by backend (a parallel worker's by its leader). */
     private static final class Pass implements SessionVisitor {
         private final Table table;
@@ -91,8 +95,7 @@ final class SessionExport {
         private boolean startKnown;
         private long start;
         /** The statement each backend runs (its id and start), and the leader of each parallel worker. */
-        private final Map<Integer, long[]> running = new HashMap<>();
-        private final Map<Integer, String> texts = new HashMap<>();
+        private final Map<Integer, Running> running = new HashMap<>();
         private final Map<Integer, Integer> leaders = new HashMap<>();
         private long nextQueryId = 1;
         long rows;
@@ -133,12 +136,11 @@ final class SessionExport {
             switch (e.kind()) {
                 case QUERY -> {
                     ended(e.pid(), -1); // without its end mark (older sessions): when it ended is not known
-                    running.put(e.pid(), new long[]{nextQueryId++, e.timeNs()});
-                    texts.put(e.pid(), e.text());
+                    running.put(e.pid(), new Running(nextQueryId++, e.timeNs(), e.text()));
                 }
                 case QUERY_DONE -> {
-                    long[] q = running.get(e.pid());
-                    eventRow(e, t, q == null ? null : q[0]);
+                    Running q = running.get(e.pid());
+                    eventRow(e, t, q == null ? null : q.id());
                     ended(e.pid(), e.timeNs());
                     return;
                 }
@@ -155,8 +157,8 @@ final class SessionExport {
         }
 
         private Long queryOf(int pid) {
-            long[] q = running.get(leaders.getOrDefault(pid, pid));
-            return q == null ? null : q[0];
+            Running q = running.get(leaders.getOrDefault(pid, pid));
+            return q == null ? null : q.id();
         }
 
         private void eventRow(Event e, long t, Long queryId) {
@@ -180,16 +182,15 @@ final class SessionExport {
 
         /** The statement a backend ran ends (its end mark, its next statement, or the end of the session). */
         private void ended(int pid, long endNs) {
-            long[] q = running.remove(pid);
-            String text = texts.remove(pid);
+            Running q = running.remove(pid);
             if (q != null && table == Table.queries) {
-                emit(q[0], pid, time(q[1]), endNs < 0 ? null : time(endNs), text);
+                emit(q.id(), pid, time(q.startNs()), endNs < 0 ? null : time(endNs), q.text());
             }
         }
 
         void finish() {
             List<Integer> open = new ArrayList<>(running.keySet());
-            open.sort(java.util.Comparator.comparingLong(pid -> running.get(pid)[0]));
+            open.sort(java.util.Comparator.comparingLong(pid -> running.get(pid).id()));
             for (Integer pid : open) {
                 ended(pid, -1);
             }

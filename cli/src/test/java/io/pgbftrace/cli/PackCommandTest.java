@@ -75,7 +75,7 @@ class PackCommandTest {
         Files.write(truncated, java.util.Arrays.copyOf(good, good.length * 2 / 3));
         refused(truncated, "is not a pgbftrace pack (not a ZIP archive, or cut short");
 
-        // a flipped bit in each third of the file: compressed data, or the manifest (at the start)
+        // a flipped bit near the start, a third and half way in: headers or compressed data
         for (int at : new int[]{200, good.length / 3, good.length / 2}) {
             byte[] b = good.clone();
             b[at] ^= 0x10;

@@ -15,8 +15,6 @@ final class BlockTimeGrid {
     private final int timeBins;
     private final int rows;
     private long rowSize = 1;
-    /** log2 of {@link #rowSize}: a row is found by a shift, not a division (twice per event of a report). */
-    private int rowShift;
     private long maxBlock = -1;
     private int[][] counts;
 
@@ -31,7 +29,7 @@ final class BlockTimeGrid {
             coarsen();
         }
         maxBlock = Math.max(maxBlock, block);
-        counts[channel][timeBin * rows + (int) (block >>> rowShift)]++;
+        counts[channel][timeBin * rows + (int) (block / rowSize)]++;
     }
 
     private void coarsen() {
@@ -45,7 +43,6 @@ final class BlockTimeGrid {
         }
         counts = merged;
         rowSize *= 2;
-        rowShift++;
     }
 
     /** Adds another grid of the same time bins and row count (its rows may be finer or coarser). */
@@ -70,7 +67,6 @@ final class BlockTimeGrid {
     BlockTimeGrid halve() {
         BlockTimeGrid h = new BlockTimeGrid(Math.max(1, timeBins / 2), rows);
         h.rowSize = rowSize;
-        h.rowShift = rowShift;
         h.maxBlock = maxBlock;
         for (int c = 0; c < CHANNELS; c++) {
             for (int t = 0; t < timeBins; t++) {

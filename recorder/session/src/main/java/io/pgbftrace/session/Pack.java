@@ -27,9 +27,8 @@ import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 
 /**
- * A session in one file, for mail and downloads: a ZIP archive (any unzip tool opens it) whose first entry,
- * {@value #MANIFEST}, lists every file of the session folder with its size and SHA-256; the files follow,
- * compressed. Unpacking checks the manifest, every name, size and checksum, and writes into a temporary folder
+ * A session in one file, for mail and downloads: a ZIP archive (any unzip tool opens it) of the session folder's
+ * files, compressed, and {@value #MANIFEST}, the last entry, listing every file with its size and SHA-256. Unpacking checks the manifest, every name, size and checksum, and writes into a temporary folder
  * beside the target that becomes the target only when all of it is verified: a damaged, truncated or foreign
  * file leaves nothing behind. docs/session-format.md describes the format.
  */
@@ -73,7 +72,7 @@ public final class Pack {
         if (OutputFile.isStdout(out)) {
             throw PgbftraceException.usage("-o - is not possible: a pack is a file; give its name");
         }
-        OutputFile.check(out, "-o"); // before reading the session twice
+        OutputFile.check(out, "-o"); // before the session is read
         Manifest m = new Manifest();
         try (SessionReader r = SessionReader.open(session)) {
             if (r.recorderAlive()) {
@@ -84,41 +83,29 @@ public final class Pack {
         List<Path> files = files(session);
         m.pack = VERSION;
         m.session = session.toAbsolutePath().normalize().getFileName().toString();
-        long total = 0;
-        for (Path f : files) {
-            Entry e = new Entry();
-            e.path = name(session, f);
-            try (InputStream in = Files.newInputStream(f)) {
-                MessageDigest d = sha256();
-                e.bytes = in.transferTo(new DigestingSink(d));
-                e.sha256 = HexFormat.of().formatHex(d.digest());
-            } catch (IOException ex) {
-                throw new PgbftraceException("cannot read " + f + ": " + ex.getMessage(), ex);
-            }
-            total += e.bytes;
-            m.files.add(e);
-        }
+        long[] total = {0};
         OutputFile.write(out, "-o", os -> {
             ZipOutputStream zip = new ZipOutputStream(os);
+            for (Path f : files) {
+                Entry e = new Entry();
+                e.path = name(session, f);
+                zip.putNextEntry(new ZipEntry(e.path));
+                MessageDigest d = sha256(); // what is hashed is what is packed: one reading of each file
+                try (InputStream in = new DigestInputStream(Files.newInputStream(f), d)) {
+                    e.bytes = in.transferTo(zip);
+                }
+                e.sha256 = HexFormat.of().formatHex(d.digest());
+                zip.closeEntry();
+                total[0] += e.bytes;
+                m.files.add(e);
+            }
+            // last: a reader finds it through the archive's central directory, wherever it is
             zip.putNextEntry(new ZipEntry(MANIFEST));
             zip.write(JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(m));
             zip.closeEntry();
-            for (int i = 0; i < files.size(); i++) {
-                zip.putNextEntry(new ZipEntry(m.files.get(i).path));
-                // what was hashed is what is packed: a file that changed since is refused here, not at unpacking
-                MessageDigest d = sha256();
-                long n;
-                try (InputStream in = new DigestInputStream(Files.newInputStream(files.get(i)), d)) {
-                    n = in.transferTo(zip);
-                }
-                if (n != m.files.get(i).bytes || !HexFormat.of().formatHex(d.digest()).equals(m.files.get(i).sha256)) {
-                    throw new IOException(files.get(i) + " changed while it was packed");
-                }
-                zip.closeEntry();
-            }
             zip.finish();
         });
-        return new Packed(files.size(), total);
+        return new Packed(files.size(), total[0]);
     }
 
     /** The regular files of a session folder, in name order; anything else in it is refused. */
@@ -325,25 +312,6 @@ public final class Pack {
             }
         } catch (IOException e) {
             // a temporary folder left behind is named for what it was; nothing else is touched
-        }
-    }
-
-    /** An output stream that only digests. */
-    private static final class DigestingSink extends OutputStream {
-        private final MessageDigest d;
-
-        DigestingSink(MessageDigest d) {
-            this.d = d;
-        }
-
-        @Override
-        public void write(int b) {
-            d.update((byte) b);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-            d.update(b, off, len);
         }
     }
 }

@@ -45,6 +45,13 @@ final class BlockTimeGrid {
         rowSize *= 2;
     }
 
+    /** Coarsens until a row holds at least {@code size} blocks (two grids drawn side by side share their rows). */
+    void coarsenTo(long size) {
+        while (rowSize < size) {
+            coarsen();
+        }
+    }
+
     /** Adds another grid of the same time bins and row count (its rows may be finer or coarser). */
     void merge(BlockTimeGrid o) {
         while (rowSize < o.rowSize || (o.maxBlock >= 0 && o.maxBlock >= rowSize * rows)) {
@@ -110,6 +117,21 @@ final class BlockTimeGrid {
     int accesses(int timeBin, int row) {
         int i = timeBin * rows + row;
         return counts[HIT][i] + counts[MISS][i] + counts[EXTEND][i];
+    }
+
+    /** The largest sum of {@code channels} in one cell of the first {@code usedRows} rows. */
+    long maxCell(int usedRows, int... channels) {
+        long max = 0;
+        for (int t = 0; t < timeBins; t++) {
+            for (int r = 0; r < usedRows; r++) {
+                long n = 0;
+                for (int c : channels) {
+                    n += counts[c][t * rows + r];
+                }
+                max = Math.max(max, n);
+            }
+        }
+        return max;
     }
 
     long total(int channel) {

@@ -23,6 +23,9 @@ final class Charts {
     private static final int LEFT = 64;
     private static final int TOP = 8;
     private static final int BOTTOM = 40;
+    /** The channels of a cell's accesses, and of its misses and extends. */
+    static final int[] ACCESS = {BlockTimeGrid.HIT, BlockTimeGrid.MISS, BlockTimeGrid.EXTEND};
+    static final int[] MISS_EXTEND = {BlockTimeGrid.MISS, BlockTimeGrid.EXTEND};
 
     private Charts() {
     }
@@ -44,15 +47,14 @@ final class Charts {
 
     /** Accesses by time and block: one rect per non-empty cell, each with its numbers as its tooltip. */
     static String heatmap(BlockTimeGrid grid, TimeAxis axis, Rows rows, boolean log, String name) {
+        return heatmap(grid, axis, rows, log, name, grid.maxCell(rows.used(), ACCESS));
+    }
+
+    /** The same, coloured on a scale up to {@code max} (two heatmaps compared share one scale). */
+    static String heatmap(BlockTimeGrid grid, TimeAxis axis, Rows rows, boolean log, String name, long max) {
         int h = TOP + HEATMAP_HEIGHT + BOTTOM;
         Svg g = new Svg("heatmap", LEFT + HEATMAP_WIDTH + 10, h, "heatmap of " + name
                 + ": block by time, colour = accesses");
-        long max = 0;
-        for (int t = 0; t < grid.timeBins(); t++) {
-            for (int r = 0; r < rows.used(); r++) {
-                max = Math.max(max, grid.accesses(t, r));
-            }
-        }
         breaks(g, axis, LEFT, TOP, HEATMAP_WIDTH, HEATMAP_HEIGHT);
         String[] times = columnTimes(grid, axis);
         String[] blocks = rowBlocks(rows);
@@ -79,16 +81,15 @@ final class Charts {
 
     /** Misses and extends (upper half of each cell) and writes (lower half) by time and block. */
     static String ioHeatmap(BlockTimeGrid grid, TimeAxis axis, Rows rows, boolean log, String name) {
+        return ioHeatmap(grid, axis, rows, log, name, grid.maxCell(rows.used(), MISS_EXTEND),
+                grid.maxCell(rows.used(), BlockTimeGrid.WRITE));
+    }
+
+    /** The same on given scales for misses and extends, and for writes. */
+    static String ioHeatmap(BlockTimeGrid grid, TimeAxis axis, Rows rows, boolean log, String name, long maxMiss,
+                            long maxWrite) {
         int h = TOP + IO_HEIGHT + BOTTOM;
         Svg g = new Svg("heatmap io", LEFT + HEATMAP_WIDTH + 10, h, "misses, extends and writes of " + name);
-        long maxMiss = 0;
-        long maxWrite = 0;
-        for (int t = 0; t < grid.timeBins(); t++) {
-            for (int r = 0; r < rows.used(); r++) {
-                maxMiss = Math.max(maxMiss, missesAndExtends(grid, t, r));
-                maxWrite = Math.max(maxWrite, grid.count(BlockTimeGrid.WRITE, t, r));
-            }
-        }
         breaks(g, axis, LEFT, TOP, HEATMAP_WIDTH, IO_HEIGHT);
         String[] times = columnTimes(grid, axis);
         String[] blocks = rowBlocks(rows);

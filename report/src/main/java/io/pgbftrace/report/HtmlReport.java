@@ -70,15 +70,8 @@ public final class HtmlReport {
         if (!OutputFile.isStdout(output)) {
             OutputFile.check(output, "-o"); // before reading a large session
         }
-        ReportData data;
-        List<RelationData> relations;
-        try (SessionReader reader = SessionReader.open(options.session())) {
-            data = new ReportData(reader, options, progress);
-            reader.read(data);
-            data.finished(reader);
-            relations = data.relations();
-        }
-        Model model = model(options, data, relations);
+        ReportData data = load(options, progress);
+        Model model = model(options, data, data.relations());
         byte[] html = render(model.page).getBytes(StandardCharsets.UTF_8);
         if (OutputFile.isStdout(output)) {
             try {
@@ -92,6 +85,16 @@ public final class HtmlReport {
         }
         long events = data.counts.values().stream().mapToLong(Long::longValue).sum();
         return new Result(output, html.length, model.rows, model.heatmaps, events);
+    }
+
+    /** Reads a session once into what the report (and a comparison) draws from. */
+    static ReportData load(ReportOptions options, LongConsumer progress) {
+        try (SessionReader reader = SessionReader.open(options.session())) {
+            ReportData data = new ReportData(reader, options, progress);
+            reader.read(data);
+            data.finished(reader);
+            return data;
+        }
     }
 
     /** Writes the report to a file. */
@@ -114,6 +117,11 @@ public final class HtmlReport {
 
     /** Renders the page; each component of {@code page} is a variable of the template, by its name. */
     static String render(ReportModel.Page page) {
+        return render(TEMPLATE, page);
+    }
+
+    /** Renders a template with the components of a record as its variables. */
+    static String render(String template, Record page) {
         ClassLoaderTemplateResolver resolver = new ClassLoaderTemplateResolver(HtmlReport.class.getClassLoader());
         resolver.setPrefix("templates/");
         resolver.setSuffix(".html");
@@ -122,7 +130,7 @@ public final class HtmlReport {
         TemplateEngine engine = new TemplateEngine();
         engine.setTemplateResolver(resolver);
         Context ctx = new Context(Locale.ROOT);
-        for (RecordComponent c : ReportModel.Page.class.getRecordComponents()) {
+        for (RecordComponent c : page.getClass().getRecordComponents()) {
             try {
                 ctx.setVariable(c.getName(), c.getAccessor().invoke(page));
             } catch (ReflectiveOperationException e) {
@@ -130,9 +138,9 @@ public final class HtmlReport {
             }
         }
         try {
-            return engine.process(TEMPLATE, ctx);
+            return engine.process(template, ctx);
         } catch (TemplateInputException e) {
-            throw new PgbftraceException("the report template templates/" + TEMPLATE + ".html is missing from the"
+            throw new PgbftraceException("the template templates/" + template + ".html is missing from the"
                     + " build: " + e.getMessage());
         }
     }
@@ -241,7 +249,7 @@ public final class HtmlReport {
     }
 
     /** Says what the time axis leaves out, when it squeezes idle gaps. */
-    private static String timeNote(ReportData data) {
+    static String timeNote(ReportData data) {
         TimeAxis axis = data.axis;
         if (axis.breaks().isEmpty()) {
             return null;
@@ -309,7 +317,7 @@ public final class HtmlReport {
     }
 
     /** Queries evenly thinned to at most {@link #MAX_TIMELINE_QUERIES}; checkpoints all kept. */
-    private static List<Marker> timelineMarkers(List<Marker> markers) {
+    static List<Marker> timelineMarkers(List<Marker> markers) {
         List<Marker> queries = markers.stream().filter(x -> x.kind() == EventKind.QUERY).toList();
         List<Marker> out = new ArrayList<>(markers.stream().filter(x -> x.kind() != EventKind.QUERY)
                 .toList());
@@ -363,13 +371,8 @@ public final class HtmlReport {
                     options.logScale(), name);
             String strip = Charts.blockStrip(d.strip, size, options.logScale());
             String latency = d.reads() == 0 ? null : Charts.latency(d.latency);
-            long max = 0;
-            for (int t = 0; t < grid.timeBins(); t++) {
-                for (int row = 0; row < rows.used(); row++) {
-                    max = Math.max(max, grid.accesses(t, row));
-                }
-            }
-            String legend = Charts.legend("accesses per cell", max, options.logScale());
+            String legend = Charts.legend("accesses per cell", grid.maxCell(rows.used(), Charts.ACCESS),
+                    options.logScale());
             long bytes = heat.length() + (io == null ? 0 : io.length()) + strip.length()
                     + (latency == null ? 0 : latency.length()) + legend.length();
             if (bytes <= share) {

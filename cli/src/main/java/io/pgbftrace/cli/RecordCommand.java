@@ -97,6 +97,19 @@ public final class RecordCommand extends EnvAware implements Callable<Integer> {
                     + " events are lost.")
     int bufferPages;
 
+    @Option(names = "--metrics-port", paramLabel = "N",
+            description = "Serve Prometheus metrics of the recording on this port (/metrics; /health says whether it"
+                    + " is recording and keeping up); 0 picks a free one.")
+    Integer metricsPort;
+
+    @Option(names = "--metrics-bind", paramLabel = "ADDR", defaultValue = "127.0.0.1",
+            description = "The address the metrics are served on (default: ${DEFAULT-VALUE}, this machine only).")
+    String metricsBind;
+
+    @Option(names = "--metrics-top", paramLabel = "N", defaultValue = "20",
+            description = "Relations with their own accesses metric, the busiest (default: ${DEFAULT-VALUE}).")
+    int metricsTop;
+
     @Mixin
     HelpMixin help;
 
@@ -116,6 +129,12 @@ public final class RecordCommand extends EnvAware implements Callable<Integer> {
         if (bufferPages <= 0 || Integer.bitCount(bufferPages) != 1) {
             throw PgbftraceException.usage("--buffer-pages must be a power of two, e.g. 1024");
         }
+        if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
+            throw PgbftraceException.usage("--metrics-port must be between 0 and 65535, not " + metricsPort);
+        }
+        if (metricsTop < 0) {
+            throw PgbftraceException.usage("--metrics-top must be 0 or more");
+        }
         EventOutput output = output();
         RecordOptions options = new RecordOptions(out, force, connection.settings(env), postgresBin, duration,
                 maxEvents, title, description, lookFor, method.equals("pairing"), capture, bufferPages, output, env,
@@ -123,7 +142,17 @@ public final class RecordCommand extends EnvAware implements Callable<Integer> {
         PrintStream err = new PrintStream(new WriterOutputStream(spec.commandLine().getErr()), true);
         StopControl stop = new StopControl();
         stop.stopOnSignals();
-        Recorder.Summary s = new Recorder(options, new Progress(err, System.console() != null), stop).run();
+        Recorder recorder = new Recorder(options, new Progress(err, System.console() != null), stop);
+        Recorder.Summary s;
+        if (metricsPort == null) {
+            s = recorder.run();
+        } else {
+            try (RecordMetrics metrics = RecordMetrics.start(recorder, metricsBind, metricsPort, metricsTop)) {
+                err.printf(Locale.ROOT, "metrics: http://%s:%d/metrics (health: /health)%n",
+                        metricsBind.contains(":") ? "[" + metricsBind + "]" : metricsBind, metrics.port());
+                s = recorder.run();
+            }
+        }
         var o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "recorded %,d events in %.1f s into %s (stopped: %s)%n", s.events(), s.seconds(),
                 s.session(), s.stopReason());

@@ -139,16 +139,22 @@ public final class ReplayServer implements AutoCloseable {
 
     /** Why a port cannot be had, in words: in use, reserved for root, or not an address of this machine. */
     public static String bindProblem(String bind, int port, BindException e) {
+        return bindProblem(bind, port, e, "--port", "--bind");
+    }
+
+    /** The same, naming the options that chose the port and the address. */
+    public static String bindProblem(String bind, int port, BindException e, String portOption, String bindOption) {
         String m = String.valueOf(e.getMessage());
         if (m.contains("Permission denied") || m.contains("Access denied")) {
-            return "port " + port + " needs root (ports below 1024 are reserved); choose --port 1024 or above, or 0"
-                    + " for a free one";
+            return "port " + port + " needs root (ports below 1024 are reserved); choose " + portOption
+                    + " 1024 or above, or 0 for a free one";
         }
         if (m.contains("assign requested address")) {
-            return "--bind " + bind + " is not an address of this machine; use 127.0.0.1 (this machine only) or"
-                    + " 0.0.0.0 (every interface)";
+            return bindOption + " " + bind + " is not an address of this machine; use 127.0.0.1 (this machine only)"
+                    + " or 0.0.0.0 (every interface)";
         }
-        return "port " + port + " on " + bind + " is in use; choose another with --port (0 picks a free one)";
+        return "port " + port + " on " + bind + " is in use; choose another with " + portOption
+                + " (0 picks a free one)";
     }
 
     private void loadAssets() {

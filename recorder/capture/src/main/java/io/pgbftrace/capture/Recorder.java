@@ -72,6 +72,8 @@ public final class Recorder {
     private final CountDownLatch ready = new CountDownLatch(1);
     private final CompletableFuture<Void> started = new CompletableFuture<>();
     private volatile long startNs;
+    private volatile LiveCounts live;
+    private volatile BpftraceProcess running;
 
     public Recorder(RecordOptions options, Listener listener, StopControl stop) {
         this.options = options;
@@ -85,6 +87,25 @@ public final class Recorder {
     }
 
     /** Completes when recording really started; completes exceptionally when it never will. */
+    /** Counts what is written as it is, for live views; call before {@link #run()}. */
+    public LiveCounts live() {
+        if (live == null) {
+            live = new LiveCounts();
+        }
+        return live;
+    }
+
+    /** Events lost so far (bpftrace's ring buffer, or counts its maps could not hold). */
+    public long lostSoFar() {
+        return lost.get();
+    }
+
+    /** Whether bpftrace is running (false before it starts and after it ends). */
+    public boolean bpftraceAlive() {
+        BpftraceProcess bp = running;
+        return bp != null && bp.isAlive();
+    }
+
     public CompletableFuture<Void> started() {
         return started;
     }
@@ -284,6 +305,7 @@ public final class Recorder {
         BpftraceProcess bp = BpftraceProcess.start(bpftrace, writer.dir().resolve(SessionFormat.SCRIPT_FILE),
                 options.bufferPages(), options.output().aggregates() ? EventOutput.MAP_KEYS : 0, options.env(),
                 this::say);
+        running = bp;
         WriterThread wt = new WriterThread(bp, writer, catalog, startSnapshot);
         wt.start();
         catalog.start();
@@ -436,7 +458,7 @@ public final class Recorder {
         public void run() {
             try {
                 for (Relation r : startSnapshot) {
-                    writer.appendRelation(r);
+                    appendRelation(r);
                 }
                 writer.writeMetadata();
                 // bpftrace never waits for us (a stall here would make it drop events, or drain its maps late)
@@ -447,6 +469,9 @@ public final class Recorder {
             } catch (RuntimeException e) {
                 failure = "writing the session failed: " + (e instanceof PgbftraceException ? e.getMessage() : e);
                 stop.stop(failure);
+            }
+            if (live != null) {
+                live.publish();
             }
             endOfInput.countDown();
             try {
@@ -537,6 +562,13 @@ public final class Recorder {
             return n == 0 ? null : n + " bpftrace output line(s) could not be parsed; first: " + firstBadLine;
         }
 
+        private void appendRelation(Relation r) {
+            writer.appendRelation(r);
+            if (live != null) {
+                live.relation(r);
+            }
+        }
+
         private void drainLost() {
             long n = bp.takeLostOnStderr();
             if (n > 0) {
@@ -558,6 +590,9 @@ public final class Recorder {
                 // by the time they see its accesses
                 processes.drain().forEach(writer::appendProcess);
                 writer.append(e);
+                if (live != null) {
+                    live.event(e);
+                }
                 if (events.incrementAndGet() == (max == null ? -1 : max)) {
                     stop.stop("--max-events " + max + " reached");
                 }
@@ -599,7 +634,10 @@ public final class Recorder {
                 writer.flush();
                 drainLost();
                 for (Relation r : catalog.drainResolved()) {
-                    writer.appendRelation(r);
+                    appendRelation(r);
+                }
+                if (live != null) {
+                    live.tick(timeNs);
                 }
                 if (++ticks % METADATA_TICKS == 0) {
                     writer.metadata().recorder.backendPids = new ArrayList<>(recorderBackends);

@@ -15,7 +15,7 @@ import java.util.Map;
         description = "See what PostgreSQL's shared buffers do: record every buffer access of a running server"
                 + " with bpftrace, then inspect the session.",
         subcommands = {RecordCommand.class, ImportCommand.class, InfoCommand.class, QueriesCommand.class, ReportCommand.class,
-                CompareCommand.class, ExportCommand.class, PackCommand.class, UnpackCommand.class,
+                CompareCommand.class, WhatifCommand.class, ExportCommand.class, PackCommand.class, UnpackCommand.class,
                 ReplayCommand.class, DemoCommand.class,
                 CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",

@@ -350,6 +350,58 @@ final class Charts {
         return g.toString();
     }
 
+    /** A size on the miss-ratio curve: its label, the share of accesses that miss, and its tooltip. */
+    record CurvePoint(long bytes, String label, double missRatio, String tooltip) {
+    }
+
+    /**
+     * The model's miss ratio against shared_buffers (a doubling per step), as a line through its points, and the
+     * session's own miss ratio at its size as a ring around the model's point there.
+     */
+    static String missCurve(List<CurvePoint> model, CurvePoint recorded) {
+        int plotW = 600;
+        int plotH = 180;
+        int left = LEFT + 10;
+        int top = TOP + 30; // room for the legend above the plot
+        Svg g = new Svg("curve-chart", left + plotW + 40, top + plotH + BOTTOM, "predicted miss ratio by shared_buffers");
+        double lo = Math.log(model.get(0).bytes());
+        double hi = Math.log(model.get(model.size() - 1).bytes());
+        double span = Math.max(hi - lo, 1e-9);
+        java.util.function.DoubleUnaryOperator x = b -> left + 10 + (plotW - 20) * (Math.log(b) - lo) / span;
+        java.util.function.DoubleUnaryOperator y = r -> top + plotH * (1 - r);
+        for (int pct = 0; pct <= 100; pct += 25) {
+            double yy = y.applyAsDouble(pct / 100.0);
+            g.line(left, yy, left + plotW, yy, "grid-line", null);
+            g.text(left - 6, yy + 4, pct + "%", "end", null);
+        }
+        g.line(left, top + plotH + 0.5, left + plotW, top + plotH + 0.5, "axis", null);
+        for (int i = 1; i < model.size(); i++) {
+            CurvePoint a = model.get(i - 1);
+            CurvePoint b = model.get(i);
+            g.line(x.applyAsDouble(a.bytes()), y.applyAsDouble(a.missRatio()), x.applyAsDouble(b.bytes()),
+                    y.applyAsDouble(b.missRatio()), "curve", null);
+        }
+        for (CurvePoint p : model) {
+            double px = x.applyAsDouble(p.bytes());
+            g.group("point", p.tooltip());
+            g.circle(px, y.applyAsDouble(p.missRatio()), 10, "hit-area", null);
+            g.circle(px, y.applyAsDouble(p.missRatio()), 4, "curve-dot", null);
+            g.end();
+            g.text(px, top + plotH + 16, p.label(), "middle", null);
+        }
+        if (recorded != null) {
+            g.circle(x.applyAsDouble(recorded.bytes()), y.applyAsDouble(recorded.missRatio()), 8, "recorded-dot",
+                    recorded.tooltip());
+        }
+        g.text(left + plotW / 2.0, top + plotH + 34, "shared_buffers", "middle", null);
+        g.text(2, TOP + 10, "accesses that miss", "start", null);
+        g.circle(left + 150, TOP + 6, 4, "curve-dot", null);
+        g.text(left + 160, TOP + 10, "model", "start", null);
+        g.circle(left + 220, TOP + 6, 6, "recorded-dot", null);
+        g.text(left + 232, TOP + 10, "recorded", "start", null);
+        return g.toString();
+    }
+
     /** A horizontal legend of the access scale from 1 to max, labelled by the scale. */
     static String legend(String label, long max, boolean log) {
         int w = 300;

@@ -140,8 +140,8 @@ public final class Compare {
     /** Reads both sessions once each. */
     public static Compare load(Options options, LongConsumer progress) {
         HtmlReport.relationFilter(options.relations()); // a bad glob before any reading
-        ReportData a = HtmlReport.load(options.of(options.a()), progress);
-        ReportData b = HtmlReport.load(options.of(options.b()), progress);
+        ReportData a = HtmlReport.load(options.of(options.a()), progress, false);
+        ReportData b = HtmlReport.load(options.of(options.b()), progress, false);
         return new Compare(options, a, b);
     }
 

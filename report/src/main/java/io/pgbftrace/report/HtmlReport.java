@@ -70,7 +70,7 @@ public final class HtmlReport {
         if (!OutputFile.isStdout(output)) {
             OutputFile.check(output, "-o"); // before reading a large session
         }
-        ReportData data = load(options, progress);
+        ReportData data = load(options, progress, true);
         Model model = model(options, data, data.relations());
         byte[] html = render(model.page).getBytes(StandardCharsets.UTF_8);
         if (OutputFile.isStdout(output)) {
@@ -88,9 +88,9 @@ public final class HtmlReport {
     }
 
     /** Reads a session once into what the report (and a comparison) draws from. */
-    static ReportData load(ReportOptions options, LongConsumer progress) {
+    static ReportData load(ReportOptions options, LongConsumer progress, boolean curve) {
         try (SessionReader reader = SessionReader.open(options.session())) {
-            ReportData data = new ReportData(reader, options, progress);
+            ReportData data = new ReportData(reader, options, progress, curve);
             reader.read(data);
             data.finished(reader);
             return data;
@@ -197,6 +197,7 @@ public final class HtmlReport {
         }
         heatmapOrder.sort(BY_ACCESSES);
         Map<RelationData, ReportModel.Section> sections = sections(heatmapOrder, data, options);
+        Curve curve = curve(data, options);
         int omitted = (int) heatmapOrder.stream().filter(d -> !sections.containsKey(d)).count();
 
         ReportModel.Page page = new ReportModel.Page(
@@ -244,8 +245,70 @@ public final class HtmlReport {
                         : "Read latency (kernel reads, from the backend's issue to their completion: the time a read"
                         + " waited for an I/O worker is included, and the backend went on meanwhile):",
                 "pgbftrace " + (m.toolVersion == null ? "" : m.toolVersion),
-                Palette.css());
+                Palette.css(), curve.chart(), curve.note());
         return new Model(page, shown.size(), sections.size());
+    }
+
+    /** The miss-ratio curve and what it says; both null when there is none (the note may say why). */
+    private record Curve(String chart, String note) {
+    }
+
+    /** Steps of the curve: the recorded size halved and doubled this many times. */
+    static final int CURVE_STEPS = 3;
+
+    /**
+     * The session's accesses replayed through the what-if model at the recorded shared_buffers halved and doubled
+     * three times, with the recorded miss ratio beside the model's at its size.
+     */
+    private static Curve curve(ReportData data, ReportOptions options) {
+        SessionMetadata m = data.metadata;
+        if (data.whatif == null || m.postgres.sharedBuffersBlocks == null || m.postgres.blockSize == null) {
+            return new Curve(null, null);
+        }
+        if (data.whatif.overflowed()) {
+            return new Curve(null, String.format(Locale.ROOT, "This session has more than %,d buffer accesses, too"
+                    + " many to model here: pgbftrace whatif predicts its misses at other sizes.",
+                    ReportData.MAX_MODELLED_ACCESSES));
+        }
+        long recordedBytes = m.postgres.sharedBuffersBlocks * m.postgres.blockSize;
+        List<Long> sizes = new ArrayList<>();
+        for (int k = -CURVE_STEPS; k <= CURVE_STEPS; k++) {
+            long bytes = k < 0 ? recordedBytes >> -k : recordedBytes << k;
+            if (k != 0 && bytes / m.postgres.blockSize >= 16) {
+                sizes.add(bytes);
+            }
+        }
+        io.pgbftrace.whatif.Whatif w = io.pgbftrace.whatif.Whatif.of(data.whatif, sizes);
+        if (w.accesses() == 0 || w.atRecorded() == null) {
+            return new Curve(null, null);
+        }
+        List<io.pgbftrace.whatif.Whatif.Prediction> all = new ArrayList<>(w.predictions());
+        all.add(w.atRecorded());
+        all.sort(Comparator.comparingLong(io.pgbftrace.whatif.Whatif.Prediction::bytes));
+        List<Charts.CurvePoint> points = new ArrayList<>();
+        for (io.pgbftrace.whatif.Whatif.Prediction p : all) {
+            String size = io.pgbftrace.whatif.Whatif.formatSize(p.bytes());
+            points.add(new Charts.CurvePoint(p.bytes(), size, 1 - p.hitRatio(), String.format(Locale.ROOT,
+                    "shared_buffers %s (%,d buffers): %,d of %,d accesses predicted to miss (%.1f%%)%s", size,
+                    p.buffers(), p.totalMisses(), p.totalAccesses(), 100 * (1 - p.hitRatio()),
+                    p.recordedSize() ? ", the model at the recorded size" : "")));
+        }
+        long recorded = w.recordedMisses();
+        Charts.CurvePoint actual = new Charts.CurvePoint(recordedBytes, null, (double) recorded / w.accesses(),
+                String.format(Locale.ROOT, "recorded at shared_buffers %s: %,d of %,d accesses missed (%.1f%%)",
+                        io.pgbftrace.whatif.Whatif.formatSize(recordedBytes), recorded, w.accesses(),
+                        100.0 * recorded / w.accesses()));
+        Double error = io.pgbftrace.whatif.Whatif.error(w.atRecorded().totalMisses(), recorded);
+        String note = String.format(Locale.ROOT, "Predicted by replaying the session's %,d buffer accesses, in"
+                        + " order, through a model of PostgreSQL's buffer replacement (clock sweep with usage counts,"
+                        + " and the rings of bulk reads, bulk writes and VACUUM). At the recorded %s the model predicts"
+                        + " %,d misses and the session recorded %,d (%s): the ring marks the recorded miss ratio."
+                        + " pgbftrace whatif gives other sizes, and each relation.", w.accesses(),
+                io.pgbftrace.whatif.Whatif.formatSize(recordedBytes), w.atRecorded().totalMisses(), recorded,
+                error == null ? "none recorded" : String.format(Locale.ROOT, "%+.1f%%", error * 100))
+                + (options.fromSeconds() != null || options.toSeconds() != null
+                ? " The curve covers the whole session, not only the window shown." : "");
+        return new Curve(Charts.missCurve(points, actual), note);
     }
 
     /** Says what the time axis leaves out, when it squeezes idle gaps. */

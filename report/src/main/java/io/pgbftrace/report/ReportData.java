@@ -34,6 +34,8 @@ final class ReportData implements SessionVisitor {
     static final int MAX_MARKERS = 5000;
     /** Statements listed with their buffer counts; later ones are counted only. */
     static final int MAX_QUERIES = 500;
+    /** Sessions with more accesses get no miss-ratio curve ({@code pgbftrace whatif} models any size). */
+    static final long MAX_MODELLED_ACCESSES = 5_000_000;
 
     final SessionMetadata metadata;
     /** The window asked for (the whole session by default). */
@@ -66,6 +68,8 @@ final class ReportData implements SessionVisitor {
     boolean recorderAlive;
     Optional<String> damage = Optional.empty();
 
+    /** The accesses for the miss-ratio curve (every one of the session, whatever the window or filter). */
+    final io.pgbftrace.whatif.Whatif.Collector whatif;
     private final BackendFilter filter;
     private final Map<SeqKey, Long> lastBlock = new HashMap<>();
     /** The spans whose events were counted per slice ({from, to}), where sequences are not looked for. */
@@ -87,11 +91,12 @@ final class ReportData implements SessionVisitor {
         }
     }
 
-    ReportData(SessionReader reader, ReportOptions options, LongConsumer progress) {
+    ReportData(SessionReader reader, ReportOptions options, LongConsumer progress, boolean curve) {
         this.metadata = reader.metadata();
         this.options = options;
         this.progress = progress;
         this.filter = BackendFilter.of(metadata, options.includeRecorder());
+        this.whatif = curve ? new io.pgbftrace.whatif.Whatif.Collector(metadata, MAX_MODELLED_ACCESSES) : null;
         long sessionStart = metadata.startMonotonicNs != null ? metadata.startMonotonicNs : 0;
         List<long[]> active = new ArrayList<>();
         long lastEvent = sessionStart;
@@ -142,17 +147,26 @@ final class ReportData implements SessionVisitor {
     @Override
     public void relation(Relation r) {
         catalog.add(r);
+        if (whatif != null) {
+            whatif.relation(r);
+        }
     }
 
     @Override
     public void process(ServerProcess p) {
         writers.process(p);
+        if (whatif != null) {
+            whatif.process(p);
+        }
     }
 
     @Override
     public void event(Event e) {
         if ((++seen & 0xFFFFF) == 0) {
             progress.accept(seen);
+        }
+        if (whatif != null) {
+            whatif.event(e);
         }
         if (filter.hides(e.pid())) {
             hidden++;

@@ -17,7 +17,8 @@ final class ReportModel {
                 String timeNote, List<Query> queries, String queriesNote, List<Checkpoint> checkpoints,
                 String markerNote, List<Row> userRows, List<Row> unknownRows, List<Row> systemRows,
                 int systemCount, List<Section> sections, String omittedNote, String empty, String noUser,
-                String scale, String latencyCaption, String generator, String palette) {
+                String scale, String latencyCaption, String generator, String palette, String curve,
+                String curveNote) {
     }
 
     /** A statement: when (session seconds), which backend, and the buffer events it caused. */

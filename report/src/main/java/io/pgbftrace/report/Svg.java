@@ -27,6 +27,12 @@ final class Svg {
         return close("line", title);
     }
 
+    Svg circle(double cx, double cy, double r, String cssClass, String title) {
+        b.append("<circle cx=\"").append(n(cx)).append("\" cy=\"").append(n(cy)).append("\" r=\"").append(n(r))
+                .append("\" class=\"").append(cssClass).append('"');
+        return close("circle", title);
+    }
+
     /** Text; {@code anchor} is start, middle or end. */
     Svg text(double x, double y, String text, String anchor, String cssClass) {
         b.append("<text x=\"").append(n(x)).append("\" y=\"").append(n(y)).append('"');

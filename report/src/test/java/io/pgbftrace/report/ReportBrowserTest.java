@@ -259,4 +259,61 @@ class ReportBrowserTest {
             }
         }
     }
+
+    /**
+     * The miss-ratio curve of the seqscan-ring sample, light and dark: drawn (pixels lit in its plot), its points
+     * hoverable with their sizes and predicted misses, the recorded ratio marked; at 16MB the model misses almost
+     * every access (the ring), at 64MB about half (the second scan hits).
+     */
+    @Test
+    void theMissRatioCurveIsDrawnAndItsPointsSayTheirSizes() throws Exception {
+        Browser.require();
+        Path out = tmp.resolve("ring.html");
+        HtmlReport.write(HtmlReportTest.options(Path.of("..", "samples", "seqscan-ring", "session")), out, n -> { });
+        for (boolean dark : new boolean[]{false, true}) {
+            String mode = dark ? "dark" : "light";
+            ChromeDriver driver = Browser.start(tmp.resolve("profile-curve-" + mode), 1000, 900, dark);
+            try {
+                driver.get(out.toUri() + "#whatif");
+                driver.executeScript("document.getElementById('whatif').scrollIntoView()");
+                @SuppressWarnings("unchecked")
+                List<String> tips = (List<String>) driver.executeScript(
+                        "return [...document.querySelectorAll('svg.curve-chart g.point')].map(g => {"
+                        + " const c = g.querySelector('circle.curve-dot').getBoundingClientRect();"
+                        + " const x = c.x + c.width / 2, y = c.y + c.height / 2;"
+                        + " let e = document.elementFromPoint(x, y);"
+                        + " for (; e; e = e.parentElement) { const t = [...e.children].find(k => k.tagName"
+                        + ".toLowerCase() === 'title'); if (t) return t.textContent; } return null; })");
+                assertEquals(7, tips.size(), "2MB to 128MB: " + tips);
+                assertTrue(tips.get(3).startsWith("shared_buffers 16MB (2,048 buffers): 3,973 of"), tips.get(3));
+                assertTrue(tips.get(3).endsWith("the model at the recorded size"), tips.get(3));
+                assertTrue(tips.get(5).startsWith("shared_buffers 64MB (8,192 buffers): 2,005 of"), tips.get(5));
+                long recorded = ((Number) driver.executeScript(
+                        "return document.querySelectorAll('svg.curve-chart circle.recorded-dot').length")).longValue();
+                assertEquals(2, recorded, "the recorded ratio and its key");
+                java.awt.image.BufferedImage img = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(
+                        driver.getScreenshotAs(OutputType.BYTES)));
+                @SuppressWarnings("unchecked")
+                java.util.Map<String, Number> box = (java.util.Map<String, Number>) driver.executeScript(
+                        "const r = document.querySelector('svg.curve-chart').getBoundingClientRect();"
+                        + "return {x: r.x, y: r.y, w: r.width, h: r.height};");
+                String curve = (String) driver.executeScript("return getComputedStyle(document.querySelector("
+                        + "'svg.curve-chart line.curve')).stroke");
+                String[] rgb = curve.replaceAll("[^\\d,]", "").split(",");
+                int want = (Integer.parseInt(rgb[0]) << 16) | (Integer.parseInt(rgb[1]) << 8) | Integer.parseInt(rgb[2]);
+                long lit = 0;
+                for (int x = box.get("x").intValue(); x < box.get("x").intValue() + box.get("w").intValue(); x++) {
+                    for (int y = box.get("y").intValue(); y < box.get("y").intValue() + box.get("h").intValue(); y++) {
+                        if (x < img.getWidth() && y < img.getHeight() && (img.getRGB(x, y) & 0xFFFFFF) == want) {
+                            lit++;
+                        }
+                    }
+                }
+                assertTrue(lit > 300, mode + ": pixels of the curve's colour " + curve + ": " + lit);
+                Files.write(Path.of("target", "curve-" + mode + ".png"), driver.getScreenshotAs(OutputType.BYTES));
+            } finally {
+                driver.quit();
+            }
+        }
+    }
 }

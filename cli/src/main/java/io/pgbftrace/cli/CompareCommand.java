@@ -1,8 +1,6 @@
 package io.pgbftrace.cli;
 
 import io.pgbftrace.report.Compare;
-import io.pgbftrace.report.HtmlReport;
-import io.pgbftrace.report.ReportOptions;
 import io.pgbftrace.session.OutputFile;
 import io.pgbftrace.session.PgbftraceException;
 import io.pgbftrace.session.Words;
@@ -49,20 +47,8 @@ public final class CompareCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Write JSON instead of HTML (docs/compare-json.md).")
     boolean json;
 
-    @Option(names = "--relations", paramLabel = "GLOB",
-            description = "Only relations whose schema.name matches, e.g. 'public.order*'.")
-    String relations;
-
-    @Option(names = "--include-system", description = "Heatmaps for system catalogs and TOAST too.")
-    boolean includeSystem;
-
-    @Option(names = "--bins", paramLabel = "N", defaultValue = "" + ReportOptions.DEFAULT_BINS,
-            description = "Time bins of each heatmap (default: ${DEFAULT-VALUE}).")
-    int bins;
-
-    @Option(names = "--scale", paramLabel = "log|linear", defaultValue = "log",
-            description = "Colour scale of the heatmaps (default: ${DEFAULT-VALUE}).")
-    ReportCommand.Scale scale;
+    @Mixin
+    HeatmapOptionsMixin heatmaps;
 
     @Option(names = "--title", description = "A title for the page (default: both sessions' titles).")
     String title;
@@ -75,10 +61,7 @@ public final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (bins < 4 || bins > 2000) {
-            throw PgbftraceException.usage("--bins must be between 4 and 2000, not " + bins);
-        }
-        HtmlReport.relationFilter(relations);
+        heatmaps.check();
         Path out = output != null ? output : json ? Path.of(OutputFile.STDOUT)
                 : Path.of(SessionArgument.name(a) + "-vs-" + SessionArgument.name(b) + ".html");
         if (!OutputFile.isStdout(out)) {
@@ -87,7 +70,7 @@ public final class CompareCommand implements Callable<Integer> {
         long started = System.nanoTime();
         try (SessionArgument sa = SessionArgument.open(a); SessionArgument sb = SessionArgument.open(b)) {
             Compare c = Compare.load(new Compare.Options(sa.folder(), sb.folder(), a.toString(), b.toString(),
-                    relations, includeSystem, bins, scale == ReportCommand.Scale.log, title,
+                    heatmaps.relations, heatmaps.includeSystem, heatmaps.bins, heatmaps.logScale(), title,
                     recorderEvents.includeRecorder), n -> { });
             byte[] bytes = json ? c.json().getBytes(StandardCharsets.UTF_8) : c.html();
             var err = spec.commandLine().getErr();

@@ -38,29 +38,14 @@ public final class ReportCommand implements Callable<Integer> {
                     + " this folder). Only a new or regular file outside any session is ever replaced.")
     Path output;
 
-    @Option(names = "--relations", paramLabel = "GLOB",
-            description = "Only relations whose schema.name matches, e.g. 'public.order*'.")
-    String relations;
-
-    @Option(names = "--include-system", description = "Heatmaps for system catalogs and TOAST too.")
-    boolean includeSystem;
+    @Mixin
+    HeatmapOptionsMixin heatmaps;
 
     @Option(names = "--from", paramLabel = "SECONDS", description = "Start of the time window, from the session start.")
     Double from;
 
     @Option(names = "--to", paramLabel = "SECONDS", description = "End of the time window, from the session start.")
     Double to;
-
-    @Option(names = "--bins", paramLabel = "N", defaultValue = "" + ReportOptions.DEFAULT_BINS,
-            description = "Time bins of each heatmap (default: ${DEFAULT-VALUE}; block rows: half as many).")
-    int bins;
-
-    /** Colour scales of the heatmaps. */
-    enum Scale { log, linear }
-
-    @Option(names = "--scale", paramLabel = "log|linear", defaultValue = "log",
-            description = "Colour scale of the heatmaps (default: ${DEFAULT-VALUE}).")
-    Scale scale;
 
     @Option(names = "--title", description = "A title for the report (default: the session's).")
     String title;
@@ -73,14 +58,11 @@ public final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (bins < 4 || bins > 2000) {
-            throw PgbftraceException.usage("--bins must be between 4 and 2000, not " + bins);
-        }
+        heatmaps.check();
         if ((from != null && !(from >= 0 && Double.isFinite(from))) || (to != null && !(to > 0 && Double.isFinite(to)))
                 || (from != null && to != null && to <= from)) {
             throw PgbftraceException.usage("--from and --to must be seconds with 0 <= from < to");
         }
-        HtmlReport.relationFilter(relations); // a bad glob is a usage error before any reading
         Path out = output != null ? output : Path.of(SessionArgument.name(session) + ".html");
         try (SessionArgument s = SessionArgument.open(session)) {
             return write(s.folder(), out);
@@ -88,8 +70,8 @@ public final class ReportCommand implements Callable<Integer> {
     }
 
     private Integer write(Path folder, Path out) {
-        ReportOptions options = new ReportOptions(folder, relations, includeSystem, from, to, bins,
-                scale == Scale.log, title, recorderEvents.includeRecorder);
+        ReportOptions options = new ReportOptions(folder, heatmaps.relations, heatmaps.includeSystem, from, to,
+                heatmaps.bins, heatmaps.logScale(), title, recorderEvents.includeRecorder);
         var err = spec.commandLine().getErr();
         long started = System.nanoTime();
         HtmlReport.Result r = HtmlReport.write(options, out, new WriterOutputStream(spec.commandLine().getOut()),

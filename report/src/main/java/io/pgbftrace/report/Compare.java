@@ -13,10 +13,12 @@ import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.LongConsumer;
 
 /**
@@ -161,7 +163,7 @@ public final class Compare {
         Map<String, RelationData> inB = byName(b.relations());
         PathMatcher glob = HtmlReport.relationFilter(options.relations());
         List<Pair> out = new ArrayList<>();
-        java.util.LinkedHashSet<String> keys = new java.util.LinkedHashSet<>(inA.keySet());
+        Set<String> keys = new LinkedHashSet<>(inA.keySet());
         keys.addAll(inB.keySet());
         for (String key : keys) {
             RelationData da = inA.get(key);

@@ -240,7 +240,7 @@ final class AccessLog implements SessionVisitor {
      */
     private void markScans() {
         int next = statementCount + 1_000_000;
-        // (pid, file) -> {last block, first block, -, run index}
+        // (pid, file) -> {last block, first block, run index}
         Map<Long, int[]> open = new HashMap<>();
         int[] runOf = new int[size];
         List<int[]> runs = new ArrayList<>(); // {id, length}
@@ -257,13 +257,13 @@ final class AccessLog implements SessionVisitor {
             // a scan that began mid-table (synchronized with another) wraps to block 0; one that began at 0 ends
             if (run != null && (block == run[0] + 1L || (block == 0 && run[1] > 0 && run[0] + 1L >= fileBlocks[f]))) {
                 run[0] = (int) block;
-                runs.get(run[3])[1]++;
-                runOf[i] = run[3];
+                runs.get(run[2])[1]++;
+                runOf[i] = run[2];
             } else if (run != null && block == run[0]) {
-                runOf[i] = run[3]; // the same block again (a second look within the scan)
+                runOf[i] = run[2]; // the same block again (a second look within the scan)
             } else {
                 runs.add(new int[]{next++, 1});
-                open.put(pf, new int[]{(int) block, (int) block, 0, runs.size() - 1});
+                open.put(pf, new int[]{(int) block, (int) block, runs.size() - 1});
                 runOf[i] = runs.size() - 1;
             }
         }

@@ -2,7 +2,6 @@ package io.pgbftrace.cli;
 
 import io.pgbftrace.report.Compare;
 import io.pgbftrace.session.OutputFile;
-import io.pgbftrace.session.PgbftraceException;
 import io.pgbftrace.session.Words;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -11,7 +10,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -73,22 +71,12 @@ public final class CompareCommand implements Callable<Integer> {
                     heatmaps.relations, heatmaps.includeSystem, heatmaps.bins, heatmaps.logScale(), title,
                     recorderEvents.includeRecorder), n -> { });
             byte[] bytes = json ? c.json().getBytes(StandardCharsets.UTF_8) : c.html();
-            var err = spec.commandLine().getErr();
-            if (OutputFile.isStdout(out)) {
-                var stdout = new WriterOutputStream(spec.commandLine().getOut());
-                try {
-                    stdout.write(bytes);
-                    stdout.flush();
-                } catch (IOException e) {
-                    throw new PgbftraceException("cannot write to standard output: " + e.getMessage(), e);
-                }
-                if (json) {
-                    return ExitCodes.OK;
-                }
-            } else {
-                OutputFile.write(out, "-o", o -> o.write(bytes));
+            OutputFile.write(out, "-o", bytes, new WriterOutputStream(spec.commandLine().getOut()),
+                    "the comparison");
+            if (json && OutputFile.isStdout(out)) {
+                return ExitCodes.OK; // the JSON alone on standard output
             }
-            var summary = OutputFile.isStdout(out) ? err : spec.commandLine().getOut();
+            var summary = OutputFile.isStdout(out) ? spec.commandLine().getErr() : spec.commandLine().getOut();
             summary.printf(Locale.ROOT, "wrote %s (%s): %s, %d in both sessions, in %.1f s%n",
                     OutputFile.isStdout(out) ? "standard output" : out, Words.count(bytes.length, "byte"),
                     Words.count(c.relations(), "relation"), c.matched(), (System.nanoTime() - started) / 1e9);

@@ -1,6 +1,5 @@
 package io.pgbftrace.cli;
 
-import io.pgbftrace.session.PgbftraceException;
 import io.pgbftrace.whatif.Whatif;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -56,14 +55,8 @@ public final class WhatifCommand implements Callable<Integer> {
         }
         var out = spec.commandLine().getOut();
         if (json) {
-            try {
-                out.print(new com.fasterxml.jackson.databind.ObjectMapper()
-                        .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
-                        .writeValueAsString(w.json(session.toString())) + "\n");
-                out.flush();
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw new PgbftraceException("cannot write JSON: " + e.getMessage(), e);
-            }
+            out.print(w.toJson(session.toString()));
+            out.flush();
             return ExitCodes.OK;
         }
         out.print(text(w));

@@ -3,6 +3,7 @@ package io.pgbftrace.replay;
 import io.pgbftrace.session.BatchCodec;
 import io.pgbftrace.session.EventKind;
 import io.pgbftrace.session.FileKey;
+import io.pgbftrace.session.LongIntMap;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -97,7 +98,7 @@ final class EventWindow {
         long[] keys = cells.sortedKeys();
         int records = 0;
         for (long k : keys) {
-            records += (cells.get(k) + 65534) / 65535;
+            records += (cells.get(k, 0) + 65534) / 65535;
         }
         long events = 0;
         for (long t : totals) {
@@ -112,7 +113,7 @@ final class EventWindow {
             b.putInt((int) Math.min(Integer.MAX_VALUE, t));
         }
         for (long k : keys) {
-            int n = cells.get(k);
+            int n = cells.get(k, 0);
             while (n > 0) {
                 int part = Math.min(65535, n);
                 int id = (int) ((k >>> 24) & MAX_RELATION_ID);

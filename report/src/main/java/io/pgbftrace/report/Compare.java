@@ -1,6 +1,5 @@
 package io.pgbftrace.report;
 
-import io.pgbftrace.session.PgbftraceException;
 import io.pgbftrace.session.Relation;
 import io.pgbftrace.session.RelationStats;
 import io.pgbftrace.session.SessionMetadata;
@@ -278,13 +277,7 @@ public final class Compare {
             rels.add(m);
         }
         doc.put("relations", rels);
-        try {
-            return new com.fasterxml.jackson.databind.ObjectMapper()
-                    .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsString(doc) + "\n";
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new PgbftraceException("cannot write JSON: " + e.getMessage(), e);
-        }
+        return io.pgbftrace.session.SessionWriter.toJson(doc);
     }
 
     private static Map<String, Object> side(ReportData d, String shown) {

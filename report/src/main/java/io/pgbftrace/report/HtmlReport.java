@@ -18,10 +18,8 @@ import org.thymeleaf.exceptions.TemplateInputException;
 import org.thymeleaf.templatemode.TemplateMode;
 import org.thymeleaf.templateresolver.ClassLoaderTemplateResolver;
 
-import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.FileSystems;
 import java.nio.file.PathMatcher;
@@ -73,16 +71,7 @@ public final class HtmlReport {
         ReportData data = load(options, progress, true);
         Model model = model(options, data, data.relations());
         byte[] html = render(model.page).getBytes(StandardCharsets.UTF_8);
-        if (OutputFile.isStdout(output)) {
-            try {
-                stdout.write(html);
-                stdout.flush();
-            } catch (IOException e) {
-                throw new PgbftraceException("cannot write the report to standard output: " + e.getMessage(), e);
-            }
-        } else {
-            OutputFile.write(output, "-o", out -> out.write(html));
-        }
+        OutputFile.write(output, "-o", html, stdout, "the report");
         long events = data.counts.values().stream().mapToLong(Long::longValue).sum();
         return new Result(output, html.length, model.rows, model.heatmaps, events);
     }

@@ -1,5 +1,7 @@
 package io.pgbftrace.whatif;
 
+import io.pgbftrace.session.LongIntMap;
+
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -18,17 +20,13 @@ final class BufferPool {
     record Rings(int bulkRead, int bulkWrite, int vacuum) {
     }
 
-    /** Predicted misses of each relation (of its hits and misses; extensions are not counted), and hits. */
-    record Outcome(long[] misses, long[] hits, long[] accesses) {
-    }
-
     private final int nbuffers;
     private final long[] tags;
     private final byte[] usage;
     private final int[] free;
     private int freeCount;
     private int hand;
-    private final BlockMap map;
+    private final LongIntMap map;
     private final int[] ringSize = new int[4];
     private final Map<Integer, int[]> rings = new HashMap<>(); // ring id -> {current, buffers...}
 
@@ -42,20 +40,21 @@ final class BufferPool {
             free[i] = nbuffers - 1 - i; // buffer 0 on top, as PostgreSQL's list starts
         }
         freeCount = nbuffers;
-        this.map = new BlockMap(nbuffers);
+        this.map = new LongIntMap(nbuffers);
         ringSize[AccessLog.RING_SCAN] = Math.max(1, Math.min(nbuffers / 8, r.bulkRead()));
         ringSize[AccessLog.RING_BULKWRITE] = Math.max(1, Math.min(nbuffers / 8, r.bulkWrite()));
         ringSize[AccessLog.RING_VACUUM] = Math.max(1, Math.min(nbuffers / 8, r.vacuum()));
     }
 
-    /** Replays the log; blocks first seen as hits were in the pool when the session began (one use each). */
-    static Outcome replay(AccessLog log, int nbuffers, Rings rings) {
+    /**
+     * Replays the log; blocks first seen as hits were in the pool when the session began (one use each). Returns
+     * each relation's predicted misses among its hits and misses (an extension always takes a buffer, uncounted).
+     */
+    static long[] replay(AccessLog log, int nbuffers, Rings rings) {
         BufferPool pool = new BufferPool(nbuffers, rings);
         pool.warm(log);
         int n = log.relations.size();
         long[] misses = new long[n];
-        long[] hits = new long[n];
-        long[] accesses = new long[n];
         long scanThreshold = nbuffers / 4;
         for (int i = 0; i < log.size; i++) {
             long key = log.keys[i];
@@ -65,25 +64,19 @@ final class BufferPool {
                 ring = AccessLog.RING_NONE; // a table of at most NBuffers / 4 is scanned without a ring
             }
             boolean hit = pool.access(key, log.outcomes[i] == AccessLog.EXTEND, ring, log.ringIds[i]);
-            if (log.outcomes[i] != AccessLog.EXTEND) {
-                int r = log.fileRelation[file];
-                accesses[r]++;
-                if (hit) {
-                    hits[r]++;
-                } else {
-                    misses[r]++;
-                }
+            if (!hit && log.outcomes[i] != AccessLog.EXTEND) {
+                misses[log.fileRelation[file]]++;
             }
         }
-        return new Outcome(misses, hits, accesses);
+        return misses;
     }
 
     /** The blocks whose first access was a hit, in order of that access, as many as fit. */
     private void warm(AccessLog log) {
-        BlockMap seen = new BlockMap(1024);
+        LongIntMap seen = new LongIntMap(1024);
         for (int i = 0; i < log.size && freeCount > 0; i++) {
             long key = log.keys[i];
-            if (seen.get(key) >= 0) {
+            if (seen.get(key, -1) >= 0) {
                 continue;
             }
             seen.put(key, 0);
@@ -99,7 +92,7 @@ final class BufferPool {
     /** One access; whether it found its block. */
     boolean access(long key, boolean extend, byte ring, int ringId) {
         if (!extend) {
-            int b = map.get(key);
+            int b = map.get(key, -1);
             if (b >= 0) {
                 if (ring == AccessLog.RING_NONE) {
                     if (usage[b] < MAX_USAGE) {
@@ -111,7 +104,7 @@ final class BufferPool {
                 return true;
             }
         } else {
-            int b = map.get(key);
+            int b = map.get(key, -1);
             if (b >= 0) { // a block number used again (a truncated file growing back): its old buffer goes
                 map.remove(key);
                 tags[b] = EMPTY;
@@ -159,97 +152,6 @@ final class BufferPool {
                 usage[b]--;
             } else {
                 return b;
-            }
-        }
-    }
-
-    /** Block key to buffer: open addressing with linear probing and backward-shift deletion, no boxing. */
-    static final class BlockMap {
-        private long[] keys;
-        private int[] values;
-        private int count;
-
-        BlockMap(int expected) {
-            int cap = Integer.highestOneBit(Math.max(16, expected) * 2) << 1;
-            keys = new long[cap];
-            values = new int[cap];
-            Arrays.fill(keys, EMPTY);
-        }
-
-        private static int mix(long k) {
-            k ^= k >>> 33;
-            k *= 0xff51afd7ed558ccdL;
-            k ^= k >>> 33;
-            return (int) k;
-        }
-
-        int get(long key) {
-            int mask = keys.length - 1;
-            for (int i = mix(key) & mask; ; i = (i + 1) & mask) {
-                if (keys[i] == key) {
-                    return values[i];
-                }
-                if (keys[i] == EMPTY) {
-                    return -1;
-                }
-            }
-        }
-
-        void put(long key, int value) {
-            if ((count + 1) * 2 > keys.length) {
-                grow();
-            }
-            int mask = keys.length - 1;
-            int i = mix(key) & mask;
-            while (keys[i] != EMPTY && keys[i] != key) {
-                i = (i + 1) & mask;
-            }
-            if (keys[i] == EMPTY) {
-                count++;
-            }
-            keys[i] = key;
-            values[i] = value;
-        }
-
-        void remove(long key) {
-            int mask = keys.length - 1;
-            int i = mix(key) & mask;
-            while (keys[i] != key) {
-                if (keys[i] == EMPTY) {
-                    return;
-                }
-                i = (i + 1) & mask;
-            }
-            count--;
-            // shift back the entries after it that would otherwise be cut off from their home slot
-            int j = i;
-            while (true) {
-                j = (j + 1) & mask;
-                if (keys[j] == EMPTY) {
-                    break;
-                }
-                int home = mix(keys[j]) & mask;
-                boolean between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-                if (!between) {
-                    keys[i] = keys[j];
-                    values[i] = values[j];
-                    i = j;
-                }
-            }
-            keys[i] = EMPTY;
-        }
-
-        private void grow() {
-            long[] k = keys;
-            int[] v = values;
-            keys = new long[k.length * 2];
-            values = new int[k.length * 2];
-            Arrays.fill(keys, EMPTY);
-            count = 0;
-            for (int i = 0; i < k.length; i++) {
-                if (k[i] != EMPTY) {
-                    put(k[i], v[i]);
-                }
             }
         }
     }

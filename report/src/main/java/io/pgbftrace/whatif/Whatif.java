@@ -30,7 +30,10 @@ public final class Whatif {
 
     private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(B|kB|KB|MB|GB|TB)?");
 
-    /** One size's prediction, in total and per relation (indexes of {@link #relations()}). */
+    /**
+     * One size's prediction, in total and per relation (indexes of {@link #relations()}); {@code accesses} are the
+     * session's (hits and misses), the same at every size.
+     */
     public record Prediction(long bytes, int buffers, boolean recordedSize, long[] accesses, long[] misses) {
         public long totalAccesses() {
             return java.util.Arrays.stream(accesses).sum();
@@ -197,7 +200,8 @@ public final class Whatif {
             return t;
         });
         try {
-            List<Future<BufferPool.Outcome>> futures = new ArrayList<>();
+            long[][] recorded = log.recorded();
+            List<Future<long[]>> futures = new ArrayList<>();
             for (long[] w : wanted) {
                 int nb = (int) w[1];
                 futures.add(pool.submit(() -> BufferPool.replay(log, nb, rings(major, nb, blockSize))));
@@ -205,16 +209,15 @@ public final class Whatif {
             Prediction atRecorded = null;
             List<Prediction> predictions = new ArrayList<>();
             for (int i = 0; i < wanted.size(); i++) {
-                BufferPool.Outcome o = futures.get(i).get();
                 long[] w = wanted.get(i);
-                Prediction p = new Prediction(w[0], (int) w[1], w[2] == 1, o.accesses(), o.misses());
+                Prediction p = new Prediction(w[0], (int) w[1], w[2] == 1, recorded[0], futures.get(i).get());
                 if (w[2] == 1) {
                     atRecorded = p;
                 } else {
                     predictions.add(p);
                 }
             }
-            return new Whatif(m, log.relations, log.recorded(), atRecorded, predictions);
+            return new Whatif(m, log.relations, recorded, atRecorded, predictions);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new PgbftraceException("interrupted", e);
@@ -291,8 +294,8 @@ public final class Whatif {
                 formatSize((long) r.vacuum() * blockSize));
     }
 
-    /** The JSON document of {@code whatif --json} (docs/whatif.md). */
-    public Map<String, Object> json(String shownSession) {
+    /** The JSON document of {@code whatif --json} (docs/whatif.md), naming the session as the user did. */
+    public String toJson(String shownSession) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("version", 1);
         doc.put("session", shownSession);
@@ -343,6 +346,6 @@ public final class Whatif {
             sizes.add(x);
         }
         doc.put("sizes", sizes);
-        return doc;
+        return io.pgbftrace.session.SessionWriter.toJson(doc);
     }
 }

@@ -142,7 +142,7 @@ class WhatifTest {
     /** The block map against java.util.HashMap under random puts and removes (deletion shifts entries back). */
     @Test
     void theBlockMapAgreesWithAHashMap() {
-        BufferPool.BlockMap map = new BufferPool.BlockMap(16);
+        io.pgbftrace.session.LongIntMap map = new io.pgbftrace.session.LongIntMap(16);
         Map<Long, Integer> ref = new HashMap<>();
         Random rnd = new Random(3);
         for (int i = 0; i < 200_000; i++) {
@@ -155,7 +155,7 @@ class WhatifTest {
                 ref.put(k, i);
             }
             long q = rnd.nextInt(5_000);
-            assertEquals(ref.getOrDefault(q, -1), map.get(q), "key " + q + " after step " + i);
+            assertEquals(ref.getOrDefault(q, -1), map.get(q, -1), "key " + q + " after step " + i);
         }
     }
 }

@@ -88,6 +88,24 @@ public final class OutputFile {
     }
 
     /**
+     * Writes bytes to {@code stdout} when the output is "-", else to the file as {@link #write} does.
+     *
+     * @param what what the bytes are, for the error message ("the report")
+     */
+    public static void write(Path out, String option, byte[] bytes, java.io.OutputStream stdout, String what) {
+        if (isStdout(out)) {
+            try {
+                stdout.write(bytes);
+                stdout.flush();
+            } catch (IOException e) {
+                throw new PgbftraceException("cannot write " + what + " to standard output: " + e.getMessage(), e);
+            }
+        } else {
+            write(out, option, o -> o.write(bytes));
+        }
+    }
+
+    /**
      * Checks the output, then writes it whole or not at all.
      *
      * @return the number of bytes written

@@ -1,6 +1,5 @@
 package io.pgbftrace.session;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 
 import java.nio.file.Path;
 import com.fasterxml.jackson.annotation.JsonProperty;
@@ -145,10 +144,6 @@ public final class SessionInfo {
     }
 
     public String toJson() {
-        try {
-            return SessionWriter.JSON.writeValueAsString(json()) + "\n";
-        } catch (JsonProcessingException e) {
-            throw new PgbftraceException("cannot write JSON: " + e.getMessage(), e);
-        }
+        return SessionWriter.toJson(json());
     }
 }

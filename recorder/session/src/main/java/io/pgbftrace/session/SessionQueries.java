@@ -1,7 +1,6 @@
 package io.pgbftrace.session;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.core.JsonProcessingException;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -175,11 +174,7 @@ public final class SessionQueries {
     }
 
     public String toJson() {
-        try {
-            return SessionWriter.JSON.writeValueAsString(json()) + "\n";
-        } catch (JsonProcessingException e) {
-            throw new PgbftraceException("cannot write JSON: " + e.getMessage(), e);
-        }
+        return SessionWriter.toJson(json());
     }
 
     /** Relations touched: user relations (and files no record names), and system catalogs and TOAST apart. */

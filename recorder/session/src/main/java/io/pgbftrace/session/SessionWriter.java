@@ -33,6 +33,15 @@ import java.util.EnumMap;
 public final class SessionWriter implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
+    /** A JSON document as the commands print it: indented, with a final newline. */
+    public static String toJson(Object document) {
+        try {
+            return JSON.writeValueAsString(document) + "\n";
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new PgbftraceException("cannot write JSON: " + e.getMessage(), e);
+        }
+    }
+
     private final Path dir;
     private final SessionMetadata metadata;
     /** Below this much free space, no more batches are written: what is left is for the end of the session. */

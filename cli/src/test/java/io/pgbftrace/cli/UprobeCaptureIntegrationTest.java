@@ -142,7 +142,7 @@ class UprobeCaptureIntegrationTest {
                     // reads issued by the backend, performed by an I/O worker or by itself: PostgreSQL's own count
                     // of the blocks the backend read (pg_stat_get_backend_io) equals the session's
                     assertEquals(settings.get("io_method"), s.get("postgres").get("ioMethod").asText());
-                    assertTrue(s.get("notes").toString().contains("reads asynchronously"), s.toString());
+                    assertTrue(s.get("notes").toString().contains("read asynchronously"), s.toString());
                     long[] read = new long[2];
                     Map<Long, Integer> blocksPerRead = new HashMap<>(); // one read's blocks share its time
                     try (SessionReader r = SessionReader.open(session)) {

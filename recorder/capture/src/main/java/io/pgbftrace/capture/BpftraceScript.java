@@ -119,6 +119,199 @@ public final class BpftraceScript {
                         "arg5", "nsecs - $t", null))
                 .append("    delete(@rs[tid]);\n  }\n}\n\n");
 
+        List<String> maps = new ArrayList<>(List.of("rs"));
+        if (pairing) {
+            maps.addAll(List.of("ext", "miss"));
+        }
+        tail(s, binary, usdt, filter, notes, functions, output, "", maps);
+        return new Script(s.toString(), pairing ? METHOD_PAIRING : METHOD_ARGUMENTS, why);
+    }
+
+    /** The first major version whose probes have the layout {@link #generatePins} reads. */
+    public static final int PIN_LAYOUT_FROM = 16;
+    /** The first major version that reads asynchronously: its kernel reads are traced with uprobes. */
+    static final int ASYNC_READS_FROM = 18;
+    private static final String P_NEW = "0xffffffff";
+    /** A pin whose outcome is still open: (time, fork, block, spc, db, rel, backend) of its buffer__read__start. */
+    private static final String PIN = "@pin[tid]";
+
+    /**
+     * The script for PostgreSQL 16 and later, whose probes changed: {@code buffer__read__start(fork, block, spc, db,
+     * rel, backend)}, {@code buffer__read__done(..., backend, found)} with {@code found} the 7th argument (often a
+     * constant at its site), extensions through {@code buffer__extend__start/done(fork, spc, db, rel, backend,
+     * extend_by[, first_block])}, no {@code isExtend}.
+     *
+     * <p>pg_statio counts a block where it is pinned: a read always, a hit when it was found. From 17 a miss is pinned
+     * (buffer__read__start) and read later, its read__done firing when the read completes: in {@code
+     * WaitReadBuffers} (17), or in the I/O completion callback (18, 19), in whichever process performed the read
+     * (an I/O worker) and sometimes reporting a block another backend read in as found. So the accesses are the pins:
+     * each buffer__read__start opens one on its thread, a read__done fired where it was pinned (a site in the same
+     * function as a buffer__read__start site, by the binary's symbol table) closes it with its outcome, and any other
+     * step of the same thread (its next pin, a kernel read, an extension, the statement's end, its exit) closes an
+     * open pin as a miss, at the time it was pinned. Completion sites are not counted. 16 pins and reads in one call,
+     * each read__done closing its own pin.
+     *
+     * @param functionRanges where the binary's functions lie ({@link StapsdtNotes#functionRanges})
+     * @param functions      every function its symbol tables name
+     * @param blockSize      the server's block size: a kernel read's bytes in blocks
+     * @throws PgbftraceException when the probe sites cannot be read this way (the binary is never misread)
+     */
+    public static Script generatePins(String binary, int postmasterPid, int major, List<StapsdtNotes.Note> notes,
+                                      java.util.NavigableMap<Long, Long> functionRanges, Set<String> functions,
+                                      int blockSize, EventOutput output) {
+        boolean async = major >= ASYNC_READS_FROM;
+        List<String> required = new ArrayList<>(List.of("buffer__read__start", "buffer__read__done",
+                "buffer__extend__done"));
+        if (!async) {
+            required.addAll(List.of("smgr__md__read__start", "smgr__md__read__done"));
+        }
+        for (String probe : required) {
+            if (StapsdtNotes.sites(notes, probe).isEmpty()) {
+                throw new PgbftraceException(binary + " has no USDT probe postgresql:" + probe
+                        + "; PostgreSQL must be built with --enable-dtrace");
+            }
+        }
+        if (async && !(functions.contains("mdstartreadv") && functions.contains("pgaio_io_process_completion"))) {
+            throw new PgbftraceException(binary + " names no mdstartreadv or pgaio_io_process_completion: its"
+                    + " asynchronous kernel reads cannot be traced");
+        }
+        Map<Long, String> found = pinOutcomes(binary, major, notes, functionRanges);
+        String filter = "/ curtask->real_parent->tgid == " + postmasterPid + " /";
+        String usdt = "usdt:" + binary + ":postgresql:";
+        String close = closePin("  ", output);
+
+        StringBuilder s = new StringBuilder();
+        s.append("// pgbftrace capture script, generated from the stapsdt notes of ").append(binary)
+                .append(" (PostgreSQL ").append(major).append(")\n")
+                .append("// traces the children of postmaster pid ").append(postmasterPid).append(" only\n")
+                .append("// outcome method: ").append(METHOD_PINS).append('\n')
+                .append("BEGIN {").append(output.begin()).append(" printf(\"R %llu\\n\", nsecs); }\n")
+                .append("interval:ms:100 { printf(\"T %llu\\n\", nsecs); }\n\n").append(output.slice());
+
+        s.append(usdt).append("buffer__read__start\n").append(filter).append("\n{\n").append(close)
+                .append("  if (arg1 != ").append(P_NEW).append(") {\n")
+                .append("    ").append(PIN).append(" = (nsecs, arg0, arg1, arg2, arg3, arg4, arg5);\n  }\n}\n\n");
+        s.append(usdt).append("buffer__read__done\n").append(filter).append("\n{\n")
+                .append("  $site = reg(\"ip\") & 0x").append(Integer.toHexString(SITE_MASK)).append(";\n")
+                .append("  $pinned = 0;\n  $found = 0;\n");
+        found.forEach((low, expression) -> s.append("  if ($site == 0x").append(Long.toHexString(low))
+                .append(") { $pinned = 1; $found = ").append(expression).append("; }\n"));
+        s.append("  if ($pinned) {\n    delete(").append(PIN).append(");\n")
+                .append(output.emit("    ", EventOutput.Kind.ACCESS, "nsecs", "pid", "arg3, arg2, arg4", "arg0", "arg1",
+                        "arg5", "$found ? 0 : 1", null))
+                .append("  }\n}\n\n");
+
+        // extend_by blocks from first_block, which is the 7th argument (bpftrace names six)
+        List<StapsdtNotes.Note> extended = StapsdtNotes.sites(notes, "buffer__extend__done");
+        String first = sameOnEverySite(extended, 6);
+        if (first.equals("-1")) {
+            throw new PgbftraceException(binary + ": the first block of buffer__extend__done ("
+                    + extended.get(0).arguments() + ") cannot be read from bpftrace");
+        }
+        StapsdtNotes.sites(notes, "buffer__extend__start").stream().findAny().ifPresent(x ->
+                s.append(usdt).append("buffer__extend__start\n").append(filter).append("\n{\n").append(close)
+                        .append("}\n\n"));
+        s.append(usdt).append("buffer__extend__done\n").append(filter).append("\n{\n")
+                .append("  if (arg5 > 0) {\n")
+                .append(output.emit("    ", EventOutput.Kind.EXTEND, "nsecs", "pid", "arg2, arg1, arg3", "arg0", first,
+                        "arg4", null, "arg5"))
+                .append("  }\n}\n\n");
+
+        List<String> maps = new ArrayList<>(List.of("pin"));
+        if (async) {
+            UprobeScript.asyncReads18(s, "uprobe:" + binary + ":", filter, output, close);
+            maps.add("aio");
+        } else {
+            // a read of several blocks (17's vectored reads) fires once per segment and short read: its bytes count
+            String bytes = sameOnEverySite(StapsdtNotes.sites(notes, "smgr__md__read__done"), 6);
+            String blocks = bytes.equals("-1") ? null : "(" + bytes + ") / " + blockSize;
+            s.append(usdt).append("smgr__md__read__start\n").append(filter).append("\n{\n").append(close)
+                    .append("  @rs[tid] = nsecs;\n}\n\n");
+            s.append(usdt).append("smgr__md__read__done\n").append(filter).append("\n{\n")
+                    .append("  $t = @rs[tid];\n  delete(@rs[tid]);\n")
+                    .append("  if ($t").append(blocks == null ? "" : " && " + blocks + " > 0").append(") {\n")
+                    .append(output.emit("    ", EventOutput.Kind.READ, "$t", "pid", "arg3, arg2, arg4", "arg0", "arg1",
+                            "arg5", "nsecs - $t", blocks))
+                    .append("  }\n}\n\n");
+            maps.add("rs");
+        }
+        // a backend that ends with a pin still open: its last block was a miss
+        s.append("tracepoint:sched:sched_process_exit\n").append(filter).append("\n{\n").append(close)
+                .append("}\n\n");
+        Set<String> shared = new java.util.TreeSet<>(functions);
+        shared.retainAll(UPROBE_FUNCTIONS);
+        tail(s, binary, usdt, filter, notes, shared, output, close, maps);
+        return new Script(s.toString(), METHOD_PINS, null);
+    }
+
+    /** The outcome method of {@link #generatePins}: pins, and the read__done where each was pinned. */
+    public static final String METHOD_PINS = "pins";
+
+    /** Closes this thread's open pin as a miss, at the time it was pinned. */
+    private static String closePin(String indent, EventOutput output) {
+        return indent + "$p = " + PIN + ";\n" + indent + "if ($p.0) {\n" + indent + "  delete(" + PIN + ");\n"
+                + output.emit(indent + "  ", EventOutput.Kind.ACCESS, "$p.0", "pid", "$p.4, $p.3, $p.5", "$p.1",
+                "$p.2", "$p.6", "1", null) + indent + "}\n";
+    }
+
+    /**
+     * Site (low 12 address bits) -> the expression of {@code found} at each buffer__read__done fired where its block
+     * was pinned; the other sites are completions of reads. From 17 a pin's site is one in the same function as a
+     * buffer__read__start site; every such function must have one, and every site must be told apart.
+     */
+    static Map<Long, String> pinOutcomes(String binary, int major, List<StapsdtNotes.Note> notes,
+                                         java.util.NavigableMap<Long, Long> functionRanges) {
+        Set<Long> pinning = new HashSet<>();
+        for (StapsdtNotes.Note start : StapsdtNotes.sites(notes, "buffer__read__start")) {
+            long f = StapsdtNotes.functionAt(functionRanges, start.pc());
+            if (f < 0 && major > PIN_LAYOUT_FROM) {
+                throw new PgbftraceException(binary + ": buffer__read__start at 0x" + Long.toHexString(start.pc())
+                        + " lies in no function its symbol table names, so its hits cannot be told from completed"
+                        + " reads");
+            }
+            pinning.add(f);
+        }
+        Map<Long, String> out = new HashMap<>();
+        Set<Long> completions = new HashSet<>();
+        Set<Long> answered = new HashSet<>();
+        for (StapsdtNotes.Note done : StapsdtNotes.sites(notes, "buffer__read__done")) {
+            long f = StapsdtNotes.functionAt(functionRanges, done.pc());
+            long low = done.pc() & SITE_MASK;
+            if (major > PIN_LAYOUT_FROM && (f < 0 || !pinning.contains(f))) {
+                completions.add(low);
+                continue;
+            }
+            String expression = done.argument(6).map(ProbeArgument::expression).orElseThrow(() ->
+                    new PgbftraceException(binary + ": buffer__read__done at 0x" + Long.toHexString(done.pc())
+                            + " passes found as " + (done.arguments().size() > 6 ? done.arguments().get(6)
+                            : "nothing") + ", which bpftrace cannot read"));
+            String previous = out.put(low, expression);
+            if (previous != null && !previous.equals(expression)) {
+                throw new PgbftraceException(binary + ": two buffer__read__done sites share the low 12 address bits 0x"
+                        + Long.toHexString(low));
+            }
+            answered.add(f);
+        }
+        completions.retainAll(out.keySet());
+        if (!completions.isEmpty()) {
+            throw new PgbftraceException(binary + ": a pin's buffer__read__done and a completed read's share the low"
+                    + " 12 address bits 0x" + Long.toHexString(completions.iterator().next()));
+        }
+        if (major > PIN_LAYOUT_FROM && !answered.containsAll(pinning)) {
+            throw new PgbftraceException(binary + ": a function that pins buffers fires no buffer__read__done of its"
+                    + " own, so its hits cannot be told from misses");
+        }
+        return out;
+    }
+
+    /**
+     * What every USDT script ends with: writes, statements, the uprobes both methods share, checkpoints, and END,
+     * which clears {@code maps} (the ones the script's buffer probes set) and those of the statements.
+     *
+     * @param beforeStatementEnd code run first where a statement ends (an outcome still open is settled)
+     */
+    private static void tail(StringBuilder s, String binary, String usdt, String filter, List<StapsdtNotes.Note> notes,
+                             Set<String> functions, EventOutput output, String beforeStatementEnd, List<String> maps) {
         if (!StapsdtNotes.sites(notes, "buffer__flush__done").isEmpty()) {
             s.append(usdt).append("buffer__flush__done\n").append(filter).append("\n{\n")
                     .append(output.emit("  ", EventOutput.Kind.WRITE, "nsecs", "pid", "arg3, arg2, arg4", "arg0",
@@ -128,7 +321,7 @@ public final class BpftraceScript {
         boolean queries = output.marksStatements() && Stream.of("query__start", "query__done",
                 "query__parse__start", "transaction__abort").noneMatch(p -> StapsdtNotes.sites(notes, p).isEmpty());
         if (queries) {
-            queryProbes(s, usdt, filter, notes, output);
+            queryProbes(s, usdt, filter, notes, output, beforeStatementEnd);
         }
         functionProbes(s, binary, filter, functions);
         if (!StapsdtNotes.sites(notes, "checkpoint__start").isEmpty()) {
@@ -143,15 +336,12 @@ public final class BpftraceScript {
                     .append("  printf(\"c %llu %d %d\\n\", nsecs, pid, ").append(sameOnEverySite(done, 0))
                     .append(");\n}\n\n");
         }
-        s.append("END\n{\n").append(output.end()).append("  clear(@rs);\n");
+        s.append("END\n{\n").append(output.end());
+        maps.forEach(m -> s.append("  clear(@").append(m).append(");\n"));
         if (queries) {
             s.append("  clear(@simple);\n  clear(@open);\n  clear(@depth);\n");
         }
-        if (pairing) {
-            s.append("  clear(@ext);\n  clear(@miss);\n");
-        }
         s.append("}\n");
-        return new Script(s.toString(), pairing ? METHOD_PAIRING : METHOD_ARGUMENTS, why);
     }
 
     /** The uprobes both capture methods share, where the binary names the functions: rewrites, workers' shares. */
@@ -182,14 +372,14 @@ public final class BpftraceScript {
      * it. Inside a statement, nested portal runs (cursors, functions) neither open nor close one.
      */
     private static void queryProbes(StringBuilder s, String usdt, String filter, List<StapsdtNotes.Note> notes,
-                                    EventOutput output) {
+                                    EventOutput output, String beforeEnd) {
         String start = output.whenPerEvent("  @open[tid] = 1;\n  printf(\"Q %llu %d %s\\x1e\\n\", nsecs, pid,"
                 + " str($text));\n", "  ");
         String done = "  if (@open[tid]) {\n    delete(@open[tid]);\n    printf(\"q %llu %d\\n\", nsecs, pid);\n  }\n";
         s.append(usdt).append("query__start\n").append(filter).append("\n{\n")
                 .append("  @simple[tid] = 1;\n  $text = arg0;\n").append(start).append("}\n\n");
         for (String end : new String[]{"query__done", "transaction__abort"}) {
-            s.append(usdt).append(end).append("\n").append(filter).append("\n{\n")
+            s.append(usdt).append(end).append("\n").append(filter).append("\n{\n").append(beforeEnd)
                     .append("  delete(@simple[tid]);\n  delete(@depth[tid]);\n").append(done).append("}\n\n");
         }
         s.append(usdt).append("query__parse__start\n").append(filter).append("\n{\n")

@@ -176,15 +176,12 @@ public final class Recorder {
     }
 
     /**
-     * USDT capture reads the probes of PostgreSQL 13 to 15 (one layout, tested on Debian's 15). From 16 they
-     * changed (extensions fire buffer__extend__*, 17's buffer__read__done has 7 arguments, 18 reads
-     * asynchronously) and no build of 16 to 18 with probes was at hand to test a reading of them: such a binary is
-     * traced with uprobes, or refused, never read with the old layout.
+     * USDT capture reads the probes of PostgreSQL 13 to 19: 13 to 15 in one layout, 16 to 19 in the next (see
+     * {@link BpftraceScript#generatePins}); a later version's may have changed again and is not read.
      */
-    static final int USDT_READ_BEFORE = 160000;
+    static final int USDT_READ_BEFORE = 200000;
 
-    private static final String USDT_VERSIONS = "pgbftrace reads the USDT probes of PostgreSQL 13 to 15 only (from"
-            + " 16 their arguments changed)";
+    private static final String USDT_VERSIONS = "pgbftrace reads the USDT probes of PostgreSQL 13 to 19";
 
     /**
      * Whether to capture through USDT probes ({@code --method} usdt, or auto where the binary has probes of a
@@ -222,9 +219,34 @@ public final class Recorder {
         if (usesProbes(method, binary, !notes.isEmpty(), server)) {
             Set<String> functions = new java.util.HashSet<>(symbols);
             functions.retainAll(BpftraceScript.UPROBE_FUNCTIONS);
-            return new Capture(BpftraceScript.generate(binary.toString(), postmaster, notes, functions,
-                    options.forcePairing(), options.output()), "usdt", List.copyOf(new java.util.TreeSet<>(functions)),
-                    List.of());
+            int major = server.versionNum() / 10000;
+            if (major < BpftraceScript.PIN_LAYOUT_FROM) {
+                return new Capture(BpftraceScript.generate(binary.toString(), postmaster, notes, functions,
+                        options.forcePairing(), options.output()), "usdt",
+                        List.copyOf(new java.util.TreeSet<>(functions)), List.of());
+            }
+            if (options.forcePairing()) {
+                throw PgbftraceException.usage("--outcome-method pairing reads the probes of PostgreSQL 13 to 15;"
+                        + " this server is " + server.version());
+            }
+            BpftraceScript.Script script;
+            try {
+                script = BpftraceScript.generatePins(binary.toString(), postmaster, major, notes,
+                        StapsdtNotes.functionRanges(binary), symbols, server.blockSize(), options.output());
+            } catch (IOException e) {
+                throw new PgbftraceException("cannot read the symbol table of " + binary + ": " + e.getMessage(), e);
+            }
+            List<String> notesOut = new ArrayList<>();
+            boolean async = major >= BpftraceScript.ASYNC_READS_FROM;
+            if (async) {
+                functions.addAll(List.of("mdstartreadv", "pgaio_io_process_completion"));
+                notesOut.add(UprobeScript.ASYNC_READ_NOTE);
+            }
+            notesOut.add("buffer accesses, extensions and writes from USDT probes, each block counted where it was"
+                    + " pinned, as pg_statio counts it" + (functions.isEmpty() ? "" : "; uprobes on "
+                    + String.join(", ", new java.util.TreeSet<>(functions)) + " for "
+                    + (async ? "asynchronous kernel reads, " : "") + "rewrites and parallel workers' shares"));
+            return new Capture(script, "usdt", List.copyOf(new java.util.TreeSet<>(functions)), notesOut);
         }
         if (options.forcePairing()) {
             throw PgbftraceException.usage("--outcome-method pairing is for USDT probes; uprobe capture reads the"
@@ -283,8 +305,8 @@ public final class Recorder {
         }
         if (capture.method().equals("uprobe")) {
             m.notes.add("traced with uprobes on the buffer manager's functions (no USDT probes)");
-            m.notes.addAll(capture.notes());
         }
+        m.notes.addAll(capture.notes());
         if (script.fallbackWhy() != null) {
             m.notes.add("HIT/MISS/EXTEND inferred by kernel-read pairing: " + script.fallbackWhy());
         }

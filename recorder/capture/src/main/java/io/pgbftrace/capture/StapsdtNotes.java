@@ -165,6 +165,43 @@ public final class StapsdtNotes {
         return Map.copyOf(out);
     }
 
+    /**
+     * The address ranges of the functions the binary's symbol tables name with a size (start to end, exclusive):
+     * which function a probe site lies in. A stripped build keeps its exported functions (.dynsym); a site inside a
+     * static function that was not inlined into one of them lies in none.
+     */
+    public static java.util.NavigableMap<Long, Long> functionRanges(Path binary) throws IOException {
+        java.util.TreeMap<Long, Long> out = new java.util.TreeMap<>();
+        elf(binary).ifPresent(elf -> {
+            long shoff = elf.getLong(0x28);
+            int shentsize = Short.toUnsignedInt(elf.getShort(0x3A));
+            int shnum = Short.toUnsignedInt(elf.getShort(0x3C));
+            for (int i = 0; i < shnum; i++) {
+                int sh = (int) (shoff + (long) i * shentsize);
+                int type = elf.getInt(sh + 4);
+                if (type == SHT_SYMTAB || type == SHT_DYNSYM) {
+                    long offset = elf.getLong(sh + 0x18);
+                    long size = elf.getLong(sh + 0x20);
+                    long entsize = Math.max(24, elf.getLong(sh + 0x38));
+                    for (long e = offset; e + 24 <= offset + size; e += entsize) {
+                        long value = elf.getLong((int) e + 8);
+                        long length = elf.getLong((int) e + 16);
+                        if ((elf.get((int) e + 4) & 0xF) == STT_FUNC && value != 0 && length > 0) {
+                            out.merge(value, value + length, Math::max);
+                        }
+                    }
+                }
+            }
+        });
+        return out;
+    }
+
+    /** The start of the function in {@code ranges} that holds {@code pc}, or -1 when none does. */
+    static long functionAt(java.util.NavigableMap<Long, Long> ranges, long pc) {
+        Map.Entry<Long, Long> f = ranges.floorEntry(pc);
+        return f != null && pc < f.getValue() ? f.getKey() : -1;
+    }
+
     /** The binary mapped, when it is a 64-bit little-endian ELF file with section headers. */
     private static Optional<ByteBuffer> elf(Path binary) throws IOException {
         ByteBuffer elf;

@@ -44,7 +44,7 @@ public final class UprobeScript {
     private static final String P_NEW = "0xffffffff";
     /** The fork of a ReadBuffersOperation ($o), 17 and 18. */
     private static final String OP_FORK = "*(int32 *)($o + 20)";
-    static final String ASYNC_READ_NOTE = "PostgreSQL 18 reads asynchronously: a kernel read is recorded for the"
+    static final String ASYNC_READ_NOTE = "PostgreSQL 18 and later read asynchronously: a kernel read is recorded for the"
             + " backend that issued it, whichever process performed it (an I/O worker with io_method=worker), and its"
             + " latency runs from the issue to the completion, time queued for a worker included";
 
@@ -151,7 +151,7 @@ public final class UprobeScript {
         // asynchronously (see asyncReads18)
         List<String> notes = new ArrayList<>();
         if (v18) {
-            asyncReads18(s, u, filter, output);
+            asyncReads18(s, u, filter, output, "");
             notes.add(ASYNC_READ_NOTE);
         } else {
             String read = v17 ? "mdreadv" : "mdread";
@@ -307,10 +307,10 @@ public final class UprobeScript {
      * memory at the same address in every process, so the issue is kept under the handle (the file read from the
      * issuer's SMgrRelation, which is its own memory) and printed at completion as a kernel read of the issuer: the
      * blocks asked for (pg_stat_io counts them so, at issue) unless the read failed; the latency from issue to
-     * completion.
+     * completion. {@code atIssue} runs first at the issue (the USDT script settles the issuer's open pin there).
      */
-    private static void asyncReads18(StringBuilder s, String u, String filter, EventOutput output) {
-        s.append(u).append("mdstartreadv\n").append(filter).append("\n{\n")
+    static void asyncReads18(StringBuilder s, String u, String filter, EventOutput output, String atIssue) {
+        s.append(u).append("mdstartreadv\n").append(filter).append("\n{\n").append(atIssue)
                 .append("  @aio[arg0] = (nsecs, pid, ").append(file("arg1")).append(", (int32)arg2, (uint32)arg3, ")
                 .append(backend("arg1")).append(", (uint32)arg5);\n}\n\n");
         s.append(u).append("pgaio_io_process_completion\n").append(filter).append("\n{\n")

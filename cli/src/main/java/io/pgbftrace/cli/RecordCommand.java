@@ -63,6 +63,11 @@ public final class RecordCommand extends EnvAware implements Callable<Integer> {
             description = "The postgres binary to attach to (default: the running postmaster's, via /proc).")
     Path postgresBin;
 
+    @Option(names = "--pid", paramLabel = "PID",
+            description = "The postmaster's pid as this machine sees it, where the server cannot be found from the"
+                    + " connection (default: found through /proc, also in a container's PID namespace).")
+    Integer pid;
+
     @Option(names = "--outcome-method", paramLabel = "METHOD", defaultValue = "auto",
             description = "How hits, misses and extends are told apart: auto (probe arguments when the"
                     + " binary's notes allow it) or pairing (kernel reads between read__start and read__done).")
@@ -136,7 +141,7 @@ public final class RecordCommand extends EnvAware implements Callable<Integer> {
             throw PgbftraceException.usage("--metrics-top must be 0 or more");
         }
         EventOutput output = output();
-        RecordOptions options = new RecordOptions(out, force, connection.settings(env), postgresBin, duration,
+        RecordOptions options = new RecordOptions(out, force, connection.settings(env), postgresBin, pid, duration,
                 maxEvents, title, description, lookFor, method.equals("pairing"), capture, bufferPages, output, env,
                 VersionProvider.version());
         PrintStream err = new PrintStream(new WriterOutputStream(spec.commandLine().getErr()), true);

@@ -116,7 +116,7 @@ public final class Demo {
     private static Recorder.Summary record(Scenario scenario, ThrowawayCluster cluster, Path sessionDir,
                                            Map<String, String> env, PrintStream err, String toolVersion)
             throws InterruptedException {
-        RecordOptions options = new RecordOptions(sessionDir, true, cluster.settings("postgres"), null, null, null,
+        RecordOptions options = new RecordOptions(sessionDir, true, cluster.settings("postgres"), null, null, null, null,
                 scenario.title(), scenario.description(), scenario.lookFor(), false, "auto", 1024,
                 EventOutput.events(), env, toolVersion); // teaching sessions keep every event's order and time
         StopControl stop = new StopControl();

@@ -23,19 +23,31 @@ import java.util.stream.Stream;
 /**
  * A PostgreSQL cluster made for one demo or test: initdb into a temporary folder as the postgres OS user (initdb
  * refuses root), Unix socket only, the given settings. Closed, it is stopped and removed.
+ *
+ * <p>It may run as a packaged server of another distribution does, inside a chroot of it (its own libraries; its
+ * socket folder is reached from here under the chroot), and in a PID namespace of its own, as a container runs it:
+ * there the postmaster is process 1 of its namespace, started and stopped from here by signals, never by the pid in
+ * its postmaster.pid (which names another process here).
  */
 public final class ThrowawayCluster implements AutoCloseable {
     private final Path bin;
     private final Path root;
     private final Path data;
     private final int port;
+    /** The chroot the server runs in, or null for this machine's root. */
+    private final Path chroot;
+    private final boolean ownPidNamespace;
+    /** The server of a PID namespace: unshare, whose child is the postmaster. */
+    private Process namespaced;
     private boolean keep;
 
-    private ThrowawayCluster(Path bin, Path root, int port) {
+    private ThrowawayCluster(Path bin, Path root, int port, Path chroot, boolean ownPidNamespace) {
         this.bin = bin;
         this.root = root;
         this.data = root.resolve("data");
         this.port = port;
+        this.chroot = chroot;
+        this.ownPidNamespace = ownPidNamespace;
     }
 
     /** The newest installed server's bin folder (Debian layout /usr/lib/postgresql/N/bin), if any. */
@@ -77,30 +89,50 @@ public final class ThrowawayCluster implements AutoCloseable {
 
     /** initdb and start, with these settings (name to value, as in postgresql.conf). */
     public static ThrowawayCluster start(Path bin, Map<String, String> settings) throws IOException {
-        Path root = Files.createTempDirectory("pgbftrace-pg-");
+        return start(bin, settings, null, false);
+    }
+
+    /**
+     * @param chroot          run the server inside this chroot (a distribution's root with its PostgreSQL
+     *                        installed; {@code bin} is a path inside it), or null
+     * @param ownPidNamespace start the postmaster as process 1 of a PID and mount namespace of its own, as in a
+     *                        container (unshare)
+     */
+    public static ThrowawayCluster start(Path bin, Map<String, String> settings, Path chroot, boolean ownPidNamespace)
+            throws IOException {
+        Path tmp = chroot == null ? Path.of(System.getProperty("java.io.tmpdir")) : chroot.resolve("tmp");
+        Path root = Files.createTempDirectory(tmp, "pgbftrace-pg-");
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
-        UserPrincipal postgres;
-        try {
-            postgres = root.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres");
-        } catch (IOException e) {
-            throw new PgbftraceException("there is no 'postgres' OS user to run the demo cluster as (initdb refuses"
-                    + " root); install PostgreSQL's server package, which creates it");
+        if (chroot == null) {
+            UserPrincipal postgres;
+            try {
+                postgres = root.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres");
+            } catch (IOException e) {
+                Files.delete(root);
+                throw new PgbftraceException("there is no 'postgres' OS user to run the demo cluster as (initdb"
+                        + " refuses root); install PostgreSQL's server package, which creates it");
+            }
+            Files.setOwner(root, postgres);
+        } else {
+            int[] ids = postgresIds(chroot);
+            Files.setAttribute(root, "unix:uid", ids[0]);
+            Files.setAttribute(root, "unix:gid", ids[1]);
         }
-        Files.setOwner(root, postgres);
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort(); // only names the socket file; nothing listens on TCP
         }
-        ThrowawayCluster c = new ThrowawayCluster(bin, root, port);
+        ThrowawayCluster c = new ThrowawayCluster(bin, root, port, chroot, ownPidNamespace);
         try {
-            c.run("initdb", "-D", c.data.toString(), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8",
+            c.run("initdb", "-D", c.inside(c.data), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8",
                     "--locale", "C");
             StringBuilder conf = new StringBuilder("\n# pgbftrace throwaway cluster\nlisten_addresses = ''\n")
-                    .append("unix_socket_directories = '").append(root).append("'\nport = ").append(port).append('\n');
+                    .append("unix_socket_directories = '").append(c.inside(root)).append("'\nport = ").append(port)
+                    .append('\n');
             settings.forEach((k, v) -> conf.append(k).append(" = '").append(v.replace("'", "''")).append("'\n"));
             Files.writeString(c.data.resolve("postgresql.conf"), conf.toString(),
                     java.nio.file.StandardOpenOption.APPEND);
-            c.pgCtl("start");
+            c.startServer();
         } catch (IOException | RuntimeException e) {
             c.close();
             throw e;
@@ -108,16 +140,90 @@ public final class ThrowawayCluster implements AutoCloseable {
         return c;
     }
 
+    /** The uid and gid of the postgres user of a chroot, from its /etc/passwd. */
+    private static int[] postgresIds(Path chroot) throws IOException {
+        for (String line : Files.readAllLines(chroot.resolve("etc/passwd"))) {
+            String[] f = line.split(":");
+            if (f.length > 3 && f[0].equals("postgres")) {
+                return new int[]{Integer.parseInt(f[2]), Integer.parseInt(f[3])};
+            }
+        }
+        throw new PgbftraceException("the chroot " + chroot + " has no 'postgres' user; install its PostgreSQL"
+                + " server package in it");
+    }
+
+    /** A path of this machine as the server sees it (inside its chroot). */
+    private String inside(Path p) {
+        return chroot == null ? p.toString() : "/" + chroot.relativize(p);
+    }
+
+    private void startServer() throws IOException {
+        if (!ownPidNamespace) {
+            pgCtl("start");
+            return;
+        }
+        List<String> cmd = new ArrayList<>(List.of("unshare", "--pid", "--fork", "--mount-proc"));
+        // the postmaster itself is process 1 (runuser would stay in between, as the parent it waits for)
+        cmd.addAll(chroot != null ? asPostgres("postgres") : List.of("setpriv", "--reuid=postgres",
+                "--regid=postgres", "--init-groups", bin.resolve("postgres").toString()));
+        cmd.addAll(List.of("-D", inside(data)));
+        namespaced = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(root.resolve("server.log").toFile()).start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (!Files.exists(root.resolve(".s.PGSQL." + port)) || !Files.exists(data.resolve("postmaster.pid"))
+                || !Files.readString(data.resolve("postmaster.pid")).contains("ready")) {
+            if (!namespaced.isAlive() || System.nanoTime() > deadline) {
+                String log = Files.exists(root.resolve("server.log")) ? Files.readString(root.resolve("server.log"))
+                        : "";
+                namespaced.destroyForcibly();
+                throw new PgbftraceException("the throwaway cluster in " + root + " did not start in its own PID"
+                        + " namespace: " + (log.isBlank() ? "no log" : lastLine(log)));
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new PgbftraceException("interrupted while the throwaway cluster started");
+            }
+        }
+    }
+
+    /** The server of a PID namespace is stopped by a signal to its postmaster, through the pid this machine sees. */
+    private void stopNamespaced(boolean fast) {
+        Process p = namespaced;
+        if (p == null) {
+            return;
+        }
+        p.toHandle().children().forEach(postmaster -> Processes.run(List.of("kill", fast ? "-INT" : "-QUIT",
+                Long.toString(postmaster.pid())), Duration.ofSeconds(10)));
+        try {
+            if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+        }
+        namespaced = null;
+    }
+
     private void pgCtl(String action, String... extra) throws IOException {
-        List<String> args = new ArrayList<>(List.of("-D", data.toString(), "-w", "-t", "120", "-l",
-                root.resolve("server.log").toString()));
+        List<String> args = new ArrayList<>(List.of("-D", inside(data), "-w", "-t", "120", "-l",
+                inside(root.resolve("server.log"))));
         args.addAll(List.of(extra));
         args.add(action);
         run("pg_ctl", args.toArray(String[]::new));
     }
 
+    /** A program of the server's bin folder, run as its postgres user (inside its chroot). */
+    private List<String> asPostgres(String program) {
+        String path = bin.resolve(program).toString();
+        return chroot == null ? List.of("runuser", "-u", "postgres", "--", path)
+                : List.of("chroot", "--userspec=postgres:postgres", chroot.toString(), path);
+    }
+
     private void run(String program, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("runuser", "-u", "postgres", "--", bin.resolve(program).toString()));
+        List<String> cmd = new ArrayList<>(asPostgres(program));
         cmd.addAll(List.of(args));
         Processes.Result r = Processes.run(cmd, Duration.ofSeconds(180));
         if (!r.ok()) {
@@ -134,7 +240,12 @@ public final class ThrowawayCluster implements AutoCloseable {
 
     /** Restarts the server: shared buffers start empty (the OS page cache keeps the files). */
     public void restart() throws IOException {
-        pgCtl("restart", "-m", "fast");
+        if (ownPidNamespace) {
+            stopNamespaced(true);
+            startServer();
+        } else {
+            pgCtl("restart", "-m", "fast");
+        }
     }
 
     public ConnectionSettings settings(String database) {
@@ -166,8 +277,10 @@ public final class ThrowawayCluster implements AutoCloseable {
             return;
         }
         try {
-            if (Files.exists(data.resolve("postmaster.pid"))) {
-                run("pg_ctl", "-D", data.toString(), "-m", "immediate", "-w", "stop");
+            if (ownPidNamespace) {
+                stopNamespaced(false);
+            } else if (Files.exists(data.resolve("postmaster.pid"))) {
+                run("pg_ctl", "-D", inside(data), "-m", "immediate", "-w", "stop");
             }
         } finally {
             try (Stream<Path> s = Files.walk(root)) {

@@ -11,6 +11,8 @@ import java.util.Map;
  * @param force           replace an earlier session in {@code out}
  * @param connection      the server
  * @param postgresBinary  overrides the binary found through /proc; may be null
+ * @param postmasterPid   the postmaster's pid as this machine sees it, where the server cannot be found from the
+ *                        connection (it runs in a PID namespace this one cannot see into); may be null
  * @param duration        stop after this long; may be null
  * @param maxEvents       stop after this many events; may be null
  * @param lookFor         what a learner should look for in the views; may be null
@@ -22,7 +24,7 @@ import java.util.Map;
  * @param toolVersion     written into the session
  */
 public record RecordOptions(Path out, boolean force, ConnectionSettings connection, Path postgresBinary,
-                            Duration duration, Long maxEvents, String title, String description, String lookFor,
+                            Integer postmasterPid, Duration duration, Long maxEvents, String title, String description, String lookFor,
                             boolean forcePairing, String method, int bufferPages, EventOutput output,
                             Map<String, String> env, String toolVersion) {
 }

@@ -127,26 +127,27 @@ public final class Recorder {
         Path bpftrace = Preflight.findBpftrace(options.env());
         Preflight.ensureTracefs().ifPresent(this::say);
 
+        // the backend is confirmed as ours by having started while we connected (see ServerLocation)
+        double connecting = ServerLocation.uptime();
         Connection main = options.connection().connect();
+        ServerLocation.Window window = new ServerLocation.Window(connecting, ServerLocation.uptime());
         CatalogTracker catalog = null;
         try {
             ServerInfo server = ServerInfo.query(main);
-            recorderBackends.add(server.backendPid());
-            int postmaster = server.postmasterPid();
-            Path binary = options.postgresBinary() != null ? options.postgresBinary()
-                    : ServerInfo.executable(postmaster);
-            if (binary == null) {
-                throw new PgbftraceException("cannot find the binary of postmaster pid " + postmaster
-                        + " (replaced on disk since the server started?); pass --postgres-bin");
-            }
+            ServerLocation where = ServerLocation.find(server.backendPid(), window, options.postmasterPid());
+            recorderBackends.add(where.backendPid());
+            int postmaster = where.postmasterPid();
+            Path binary = options.postgresBinary() != null ? options.postgresBinary() : where.binary();
             Capture capture = capture(binary, postmaster, server);
             BpftraceScript.Script script = capture.script();
             if (script.fallbackWhy() != null && !options.forcePairing()) {
                 say("outcome method " + script.outcomeMethod() + ": " + script.fallbackWhy());
             }
-            catalog = new CatalogTracker(options.connection(), main, server, recorderBackends::add);
+            // the catalog's connections are the recorder's backends too, by their pids here
+            catalog = new CatalogTracker(options.connection(), main, server,
+                    pid -> where.hostPid(pid).ifPresent(recorderBackends::add));
             List<Relation> startSnapshot = catalog.snapshotAll("start");
-            SessionMetadata m = metadata(server, postmaster, binary, bpftrace, capture);
+            SessionMetadata m = metadata(server, where, binary, bpftrace, capture);
 
             // every check passed: only now is anything written (and an earlier session only moved aside)
             SessionSwap swap = SessionSwap.begin(options.out());
@@ -270,7 +271,7 @@ public final class Recorder {
                 u.notes());
     }
 
-    private SessionMetadata metadata(ServerInfo server, int postmaster, Path binary, Path bpftrace,
+    private SessionMetadata metadata(ServerInfo server, ServerLocation where, Path binary, Path bpftrace,
                                      Capture capture) {
         BpftraceScript.Script script = capture.script();
         SessionMetadata m = new SessionMetadata();
@@ -287,7 +288,16 @@ public final class Recorder {
         m.postgres.sharedBuffers = server.sharedBuffers();
         m.postgres.sharedBuffersBlocks = server.sharedBuffersBlocks();
         m.postgres.ioMethod = server.ioMethod();
-        m.postgres.postmasterPid = postmaster;
+        m.postgres.postmasterPid = where.postmasterPid();
+        if (where.container() != null) {
+            ServerLocation.Container c = where.container();
+            m.postgres.container = new SessionMetadata.Container();
+            m.postgres.container.pidNamespace = c.pidNamespace();
+            m.postgres.container.postmasterPid = c.postmasterPidInside();
+            m.postgres.container.backendPid = c.backendPidInside();
+            m.postgres.container.binary = c.binaryInside();
+            m.postgres.container.root = c.root();
+        }
         m.postgres.binary = binary.toString();
         m.postgres.connection = options.connection().describe();
         m.bpftrace.version = Preflight.bpftraceVersion(bpftrace);

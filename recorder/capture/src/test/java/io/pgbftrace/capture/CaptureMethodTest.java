@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Which capture a binary gets: USDT only where this tool reads the probes' layout (13 to 15). */
+/** Which capture a binary gets: USDT only where this tool reads the probes' layout (13 to 19). */
 class CaptureMethodTest {
     private static final Path BIN = Path.of("/pg/bin/postgres");
 
@@ -19,22 +19,23 @@ class CaptureMethodTest {
     }
 
     @Test
-    void autoReadsTheProbesOf13To15AndTracesLaterVersionsWithUprobes() {
+    void autoReadsTheProbesOf13To19AndTracesOtherVersionsWithUprobes() {
         assertTrue(Recorder.usesProbes("auto", BIN, true, server("15.14", 150014)));
         assertTrue(Recorder.usesProbes("auto", BIN, true, server("13.23", 130023)));
-        // 16's extensions and 17's buffer__read__done (7 arguments) would be misread with 15's layout
-        assertFalse(Recorder.usesProbes("auto", BIN, true, server("16.13", 160013)));
-        assertFalse(Recorder.usesProbes("auto", BIN, true, server("18.4", 180004)));
+        assertTrue(Recorder.usesProbes("auto", BIN, true, server("17.12", 170012)));
+        assertTrue(Recorder.usesProbes("auto", BIN, true, server("19.0", 190000)));
+        // a later version's probes may have changed again: never read with 19's layout
+        assertFalse(Recorder.usesProbes("auto", BIN, true, server("20devel", 200000)));
         assertFalse(Recorder.usesProbes("auto", BIN, false, server("15.14", 150014)));
-        assertFalse(Recorder.usesProbes("uprobe", BIN, true, server("15.14", 150014)));
+        assertFalse(Recorder.usesProbes("uprobe", BIN, true, server("18.6", 180006)));
     }
 
     @Test
     void usdtIsRefusedWhereItWouldBeWrong() {
         PgbftraceException e = assertThrows(PgbftraceException.class,
-                () -> Recorder.usesProbes("usdt", BIN, true, server("17.10", 170010)));
-        assertEquals("--method usdt: pgbftrace reads the USDT probes of PostgreSQL 13 to 15 only (from 16 their"
-                + " arguments changed), and this server is 17.10; use --method uprobe", e.getMessage());
+                () -> Recorder.usesProbes("usdt", BIN, true, server("20devel", 200000)));
+        assertEquals("--method usdt: pgbftrace reads the USDT probes of PostgreSQL 13 to 19, and this server is"
+                + " 20devel; use --method uprobe", e.getMessage());
         assertTrue(e.isUsage(), "a usage error: exit 2");
         e = assertThrows(PgbftraceException.class, () -> Recorder.usesProbes("usdt", BIN, false,
                 server("15.14", 150014)));

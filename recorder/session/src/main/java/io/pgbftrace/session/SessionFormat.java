@@ -8,7 +8,7 @@ public final class SessionFormat {
     /** Value of the {@code format} field in session.json; marks a folder as a session. */
     public static final String FORMAT_NAME = "pgbftrace-session";
     public static final int MAJOR = 2;
-    public static final int MINOR = 1;
+    public static final int MINOR = 2;
     public static final String METADATA_FILE = "session.json";
     public static final String QUEUE_DIR = "events";
     public static final String SCRIPT_FILE = "capture.bt";

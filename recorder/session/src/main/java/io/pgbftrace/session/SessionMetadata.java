@@ -84,6 +84,23 @@ public class SessionMetadata {
         public Integer postmasterPid;
         public String binary;
         public String connection;
+        /** Since 2.2: the server's own view where it ran in a container (its own PID namespace); else absent. */
+        public Container container;
+    }
+
+    /** A server in a PID namespace of its own, as it saw itself: pids and paths inside. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public static class Container {
+        /** The namespace, as /proc/PID/ns/pid names it ({@code pid:[4026532849]}). */
+        public String pidNamespace;
+        public Integer postmasterPid;
+        /** The recorder's first backend, by its pid inside. */
+        public Integer backendPid;
+        /** The binary's path inside. */
+        public String binary;
+        /** The server's root as seen from the recording machine ({@code /proc/PID/root}). */
+        public String root;
     }
 
     /** How the events were captured. */

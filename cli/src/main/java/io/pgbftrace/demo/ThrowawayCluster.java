@@ -1,6 +1,7 @@
 package io.pgbftrace.demo;
 
 import io.pgbftrace.capture.Processes;
+import io.pgbftrace.capture.ServerLocation;
 import io.pgbftrace.session.PgbftraceException;
 import io.pgbftrace.capture.ConnectionSettings;
 
@@ -255,6 +256,33 @@ public final class ThrowawayCluster implements AutoCloseable {
     /** Connection options for the command line (-h -p -U -d). */
     public List<String> connectionArgs(String database) {
         return List.of("-h", root.toString(), "-p", Integer.toString(port), "-U", "postgres", "-d", database);
+    }
+
+    /**
+     * Runs a client program of the server's bin folder (pgbench, say) against this cluster, as root, inside its
+     * chroot where it has one: the connection options come first, then {@code args}.
+     */
+    public Processes.Result client(Duration timeout, String program, String... args) {
+        List<String> cmd = new ArrayList<>();
+        if (chroot != null) {
+            cmd.addAll(List.of("chroot", chroot.toString()));
+        }
+        cmd.addAll(List.of(bin.resolve(program).toString(), "-h", inside(root), "-p", Integer.toString(port), "-U",
+                "postgres"));
+        cmd.addAll(List.of(args));
+        return Processes.run(cmd, timeout);
+    }
+
+    /** The pid on this machine of a server process known by its pid in the server's PID namespace. */
+    public int hostPid(int pidInside) {
+        if (namespaced == null) {
+            return pidInside;
+        }
+        return namespaced.toHandle().descendants().map(h -> (int) h.pid()).filter(pid -> {
+            List<Integer> ns = ServerLocation.nsPids(pid);
+            return !ns.isEmpty() && ns.get(ns.size() - 1) == pidInside;
+        }).findFirst().orElseThrow(() -> new PgbftraceException("no process of the throwaway cluster in " + root
+                + " has pid " + pidInside + " in its PID namespace"));
     }
 
     /** A folder the server can read and write (for COPY files). */

@@ -56,6 +56,26 @@ final class Prerequisites {
         return bin;
     }
 
+    /** A packaged PostgreSQL in a chroot of its Debian suite: the chroot, and its bin folder inside it. */
+    record Packaged(Path chroot, Path bin) {
+    }
+
+    /**
+     * Debian's own package of this major version (built with --enable-dtrace, stripped), installed by run-tests in a
+     * chroot of its suite under $PGBFTRACE_PACKAGED_PG (default /var/cache/pgbftrace/packaged-postgres): trixie has
+     * 17, sid 18 and, from experimental, 19.
+     */
+    static Packaged packagedPostgres(int major) {
+        Path cache = Path.of(System.getenv().getOrDefault("PGBFTRACE_PACKAGED_PG",
+                "/var/cache/pgbftrace/packaged-postgres"));
+        Path chroot = cache.resolve(major == 17 ? "trixie" : "sid");
+        Path bin = Path.of("/usr/lib/postgresql/" + major + "/bin");
+        require(Files.exists(chroot.resolve(".pgbftrace-postgresql-" + major))
+                && Files.isExecutable(chroot.resolve(bin.toString().substring(1)).resolve("postgres")),
+                "no packaged PostgreSQL " + major + " in " + chroot + " (run-tests installs it with debootstrap)");
+        return new Packaged(chroot, bin);
+    }
+
     static void requirePostgres() {
         require(Files.isExecutable(PG_BIN.resolve("postgres")), "PostgreSQL 15 is not installed at " + PG_BIN);
         require("root".equals(System.getProperty("user.name")), "the test cluster is started as root via runuser");

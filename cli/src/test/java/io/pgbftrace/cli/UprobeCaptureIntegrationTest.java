@@ -54,138 +54,150 @@ class UprobeCaptureIntegrationTest {
             }
         }
         try (ThrowawayCluster pg = ThrowawayCluster.start(bin, settings)) {
-            sql(pg, "CREATE TABLE pre_t (a int PRIMARY KEY, b text)",
-                    "INSERT INTO pre_t SELECT g, repeat('x', 200) FROM generate_series(1, 5000) g",
-                    // larger than shared_buffers / 4: a sequential scan goes through the ring buffer and misses
-                    "CREATE TABLE big_t (a int, b text)",
-                    "INSERT INTO big_t SELECT g, repeat('y', 500) FROM generate_series(1, 20000) g",
+            recordAndCompare(tmp, pg, major, settings, "uprobe");
+        }
+    }
+
+    /**
+     * Records a workload on {@code pg} with {@code --method method --mode events} and holds the session to
+     * PostgreSQL's counters: every user table and index to pg_statio, 18's kernel reads to the backend's own I/O
+     * statistics, a warm EXPLAIN (ANALYZE, BUFFERS) of the extended protocol to its execution in {@code queries},
+     * the checkpointer's writes.
+     */
+    static void recordAndCompare(Path tmp, ThrowawayCluster pg, int major, Map<String, String> settings,
+                                 String method) throws Exception {
+        sql(pg, "CREATE TABLE pre_t (a int PRIMARY KEY, b text)",
+                "INSERT INTO pre_t SELECT g, repeat('x', 200) FROM generate_series(1, 5000) g",
+                // larger than shared_buffers / 4: a sequential scan goes through the ring buffer and misses
+                "CREATE TABLE big_t (a int, b text)",
+                "INSERT INTO big_t SELECT g, repeat('y', 500) FROM generate_series(1, 20000) g",
+                "CHECKPOINT");
+        pg.restart(); // shared buffers start empty: the scan misses
+        Map<String, long[]> before = statio(pg);
+        Path session = tmp.resolve("session");
+        // a line per event: statements are compared with EXPLAIN below
+        List<String> args = new ArrayList<>(List.of("record", "--method", method, "--mode", "events", "--out",
+                session.toString()));
+        args.addAll(pg.connectionArgs("postgres"));
+        try (ToolProcess rec = ToolProcess.startRecording(session, tmp.resolve("record.log"), args)) {
+            long[] backendReads = sql(pg, "SELECT count(*) FROM big_t",
+                    "SELECT * FROM pre_t WHERE a IN (1, 777, 4242)",
+                    "UPDATE pre_t SET b = 'u' WHERE a % 100 = 0",
+                    "CREATE TABLE new_t (a int)",
+                    "INSERT INTO new_t SELECT generate_series(1, 20000)",
+                    "CREATE INDEX new_t_a ON new_t (a)",
+                    "SELECT count(*) FROM new_t WHERE a < 100",
+                    "VACUUM pre_t",
                     "CHECKPOINT");
-            pg.restart(); // shared buffers start empty: the scan misses
-            Map<String, long[]> before = statio(pg);
-            Path session = tmp.resolve("session");
-            // a line per event: statements are compared with EXPLAIN below
-            List<String> args = new ArrayList<>(List.of("record", "--method", "uprobe", "--mode", "events", "--out",
-                    session.toString()));
-            args.addAll(pg.connectionArgs("postgres"));
-            try (ToolProcess rec = ToolProcess.startRecording(session, tmp.resolve("record.log"), args)) {
-                long[] backendReads = sql(pg, "SELECT count(*) FROM big_t",
-                        "SELECT * FROM pre_t WHERE a IN (1, 777, 4242)",
-                        "UPDATE pre_t SET b = 'u' WHERE a % 100 = 0",
-                        "CREATE TABLE new_t (a int)",
-                        "INSERT INTO new_t SELECT generate_series(1, 20000)",
-                        "CREATE INDEX new_t_a ON new_t (a)",
-                        "SELECT count(*) FROM new_t WHERE a < 100",
-                        "VACUUM pre_t",
-                        "CHECKPOINT");
-                // through JDBC's extended protocol: the second run, with the backend's caches warm
-                String explain = "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT count(b) FROM pre_t WHERE a < 3000";
-                JsonNode plan = null;
-                int explainPid;
-                try (Connection c = pg.settings("postgres").connect(); Statement st = c.createStatement()) {
-                    explainPid = ((org.postgresql.PGConnection) c).getBackendPID();
-                    for (int run = 0; run < 2; run++) {
-                        try (ResultSet rs = st.executeQuery(explain)) {
-                            rs.next();
-                            plan = JSON.readTree(rs.getString(1)).get(0);
-                        }
+            // through JDBC's extended protocol: the second run, with the backend's caches warm
+            String explain = "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT count(b) FROM pre_t WHERE a < 3000";
+            JsonNode plan = null;
+            int explainPid;
+            try (Connection c = pg.settings("postgres").connect(); Statement st = c.createStatement()) {
+                explainPid = pg.hostPid(((org.postgresql.PGConnection) c).getBackendPID());
+                for (int run = 0; run < 2; run++) {
+                    try (ResultSet rs = st.executeQuery(explain)) {
+                        rs.next();
+                        plan = JSON.readTree(rs.getString(1)).get(0);
                     }
                 }
-                Map<String, long[]> after = statio(pg);
-                Thread.sleep(1500);
-                assertEquals(0, rec.terminate(), rec.output());
-
-                StringWriter out = new StringWriter();
-                StringWriter err = new StringWriter();
-                assertEquals(0, Main.execute(new String[]{"info", session.toString(), "--json"},
-                        new PrintWriter(out), new PrintWriter(err), Map.of()), err.toString());
-                JsonNode info = JSON.readTree(out.toString());
-                JsonNode s = info.get("session");
-                assertEquals("uprobe", s.get("bpftrace").get("captureMethod").asText());
-                assertTrue(s.get("bpftrace").get("functions").toString().contains("\"ReadBufferExtended\""),
-                        s.toString());
-                assertEquals(0, s.get("lostEvents").asLong(), "lost events: no comparison");
-                assertTrue(s.get("postgres").get("version").asText().startsWith(major + "."), s.toString());
-                List<String> wrong = new ArrayList<>();
-                int compared = 0;
-                for (Map.Entry<String, long[]> e : after.entrySet()) {
-                    long[] b = before.getOrDefault(e.getKey(), new long[2]);
-                    JsonNode r = null;
-                    for (JsonNode row : info.get("relations")) {
-                        if (e.getKey().equals(row.get("qualifiedName").asText())) {
-                            r = row;
-                        }
-                    }
-                    long hits = r == null ? 0 : r.get("hits").asLong();
-                    long misses = r == null ? 0 : r.get("misses").asLong()
-                            + (major < 16 ? r.get("extends").asLong() : 0);
-                    if (hits != e.getValue()[0] - b[0] || misses != e.getValue()[1] - b[1]) {
-                        wrong.add(e.getKey() + ": pg_statio " + (e.getValue()[0] - b[0]) + " hit / "
-                                + (e.getValue()[1] - b[1]) + " read, session " + hits + " / " + misses);
-                    }
-                    compared++;
-                }
-                assertEquals(List.of(), wrong);
-                assertEquals(5, compared, after.keySet().toString());
-                JsonNode big = null;
-                JsonNode created = null;
-                for (JsonNode row : info.get("relations")) {
-                    switch (row.get("qualifiedName").asText()) {
-                        case "public.big_t" -> big = row;
-                        case "public.new_t" -> created = row;
-                        default -> {
-                        }
-                    }
-                }
-                assertTrue(big != null && big.get("misses").asLong() > 500
-                        && big.get("kernelReads").asLong() == big.get("misses").asLong(), "ring misses: " + big);
-                if (major >= 18) {
-                    // reads issued by the backend, performed by an I/O worker or by itself: PostgreSQL's own count
-                    // of the blocks the backend read (pg_stat_get_backend_io) equals the session's
-                    assertEquals(settings.get("io_method"), s.get("postgres").get("ioMethod").asText());
-                    assertTrue(s.get("notes").toString().contains("read asynchronously"), s.toString());
-                    long[] read = new long[2];
-                    Map<Long, Integer> blocksPerRead = new HashMap<>(); // one read's blocks share its time
-                    try (SessionReader r = SessionReader.open(session)) {
-                        r.read(e -> {
-                            if (e.kind() == EventKind.READ && e.pid() == backendReads[0]) {
-                                read[0]++;
-                                read[1] += e.value() > 0 ? 1 : 0;
-                                blocksPerRead.merge(e.timeNs(), 1, Integer::sum);
-                            }
-                        });
-                    }
-                    assertEquals(backendReads[1], read[0], "blocks the backend read, pg_stat_get_backend_io");
-                    assertEquals(read[0], read[1], "every read has its latency");
-                    int largest = blocksPerRead.values().stream().max(Integer::compare).orElse(0);
-                    assertTrue(settings.containsKey("io_combine_limit") ? largest > 16 : largest <= 16,
-                            "blocks in the largest read: " + largest);
-                }
-                assertTrue(created != null && created.get("extends").asLong() >= 80, "extensions: " + created);
-
-                // statements of the extended protocol are marked: the warm EXPLAIN's buffers are PostgreSQL's own
-                out.getBuffer().setLength(0);
-                assertEquals(0, Main.execute(new String[]{"queries", session.toString(), "--json", "--by",
-                        "execution", "--top", "0"}, new PrintWriter(out), new PrintWriter(err), Map.of()),
-                        err.toString());
-                List<JsonNode> runs = new ArrayList<>();
-                for (JsonNode x : JSON.readTree(out.toString()).get("executionRows")) {
-                    if (x.get("pid").asInt() == explainPid && x.get("text").asText().startsWith("EXPLAIN")) {
-                        runs.add(x);
-                    }
-                }
-                runs.sort(java.util.Comparator.comparingDouble(x -> x.get("startSeconds").asDouble()));
-                assertEquals(2, runs.size(), "one execution per EXPLAIN: " + runs);
-                assertEquals(explain, runs.get(1).get("text").asText());
-                JsonNode b = runs.get(1).get("buffers");
-                JsonNode planning = plan.path("Planning");
-                assertEquals(plan.get("Plan").get("Shared Hit Blocks").asLong()
-                        + planning.path("Shared Hit Blocks").asLong(), b.get("hits").asLong(), b + " vs " + plan);
-                assertEquals(plan.get("Plan").get("Shared Read Blocks").asLong()
-                        + planning.path("Shared Read Blocks").asLong(), b.get("misses").asLong(), b + " vs " + plan);
-                assertTrue(b.get("hits").asLong() + b.get("misses").asLong() > 50, "pre_t is scanned: " + b);
-                assertTrue(s.get("eventCounts").get("WRITE").asLong() > 0, "the checkpoint wrote buffers");
-                assertTrue(s.get("writesByProcess").path("checkpointer").asLong() > 0, s.toString());
             }
+            Map<String, long[]> after = statio(pg);
+            Thread.sleep(1500);
+            assertEquals(0, rec.terminate(), rec.output());
+
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            assertEquals(0, Main.execute(new String[]{"info", session.toString(), "--json"},
+                    new PrintWriter(out), new PrintWriter(err), Map.of()), err.toString());
+            JsonNode info = JSON.readTree(out.toString());
+            JsonNode s = info.get("session");
+            assertEquals(method.equals("uprobe") ? "uprobe" : "usdt",
+                    s.get("bpftrace").get("captureMethod").asText());
+            assertTrue(s.get("bpftrace").get("functions").toString().contains(method.equals("uprobe")
+                    ? "\"ReadBufferExtended\"" : "\"make_new_heap\""), s.toString());
+            assertEquals(0, s.get("lostEvents").asLong(), "lost events: no comparison");
+            assertTrue(s.get("postgres").get("version").asText().matches(major + "\\D.*"), s.toString()); // 19rc1
+            List<String> wrong = new ArrayList<>();
+            int compared = 0;
+            for (Map.Entry<String, long[]> e : after.entrySet()) {
+                long[] b = before.getOrDefault(e.getKey(), new long[2]);
+                JsonNode r = null;
+                for (JsonNode row : info.get("relations")) {
+                    if (e.getKey().equals(row.get("qualifiedName").asText())) {
+                        r = row;
+                    }
+                }
+                long hits = r == null ? 0 : r.get("hits").asLong();
+                long misses = r == null ? 0 : r.get("misses").asLong()
+                        + (major < 16 ? r.get("extends").asLong() : 0);
+                if (hits != e.getValue()[0] - b[0] || misses != e.getValue()[1] - b[1]) {
+                    wrong.add(e.getKey() + ": pg_statio " + (e.getValue()[0] - b[0]) + " hit / "
+                            + (e.getValue()[1] - b[1]) + " read, session " + hits + " / " + misses);
+                }
+                compared++;
+            }
+            assertEquals(List.of(), wrong);
+            assertEquals(5, compared, after.keySet().toString());
+            JsonNode big = null;
+            JsonNode created = null;
+            for (JsonNode row : info.get("relations")) {
+                switch (row.get("qualifiedName").asText()) {
+                    case "public.big_t" -> big = row;
+                    case "public.new_t" -> created = row;
+                    default -> {
+                    }
+                }
+            }
+            assertTrue(big != null && big.get("misses").asLong() > 500
+                    && big.get("kernelReads").asLong() == big.get("misses").asLong(), "ring misses: " + big);
+            if (major >= 18) {
+                // reads issued by the backend, performed by an I/O worker or by itself: PostgreSQL's own count
+                // of the blocks the backend read (pg_stat_get_backend_io) equals the session's
+                assertEquals(settings.get("io_method"), s.get("postgres").get("ioMethod").asText());
+                assertTrue(s.get("notes").toString().contains("read asynchronously"), s.toString());
+                long[] read = new long[2];
+                Map<Long, Integer> blocksPerRead = new HashMap<>(); // one read's blocks share its time
+                try (SessionReader r = SessionReader.open(session)) {
+                    r.read(e -> {
+                        if (e.kind() == EventKind.READ && e.pid() == backendReads[0]) {
+                            read[0]++;
+                            read[1] += e.value() > 0 ? 1 : 0;
+                            blocksPerRead.merge(e.timeNs(), 1, Integer::sum);
+                        }
+                    });
+                }
+                assertEquals(backendReads[1], read[0], "blocks the backend read, pg_stat_get_backend_io");
+                assertEquals(read[0], read[1], "every read has its latency");
+                int largest = blocksPerRead.values().stream().max(Integer::compare).orElse(0);
+                assertTrue(settings.containsKey("io_combine_limit") ? largest > 16 : largest <= 16,
+                        "blocks in the largest read: " + largest);
+            }
+            assertTrue(created != null && created.get("extends").asLong() >= 80, "extensions: " + created);
+
+            // statements of the extended protocol are marked: the warm EXPLAIN's buffers are PostgreSQL's own
+            out.getBuffer().setLength(0);
+            assertEquals(0, Main.execute(new String[]{"queries", session.toString(), "--json", "--by",
+                    "execution", "--top", "0"}, new PrintWriter(out), new PrintWriter(err), Map.of()),
+                    err.toString());
+            List<JsonNode> runs = new ArrayList<>();
+            for (JsonNode x : JSON.readTree(out.toString()).get("executionRows")) {
+                if (x.get("pid").asInt() == explainPid && x.get("text").asText().startsWith("EXPLAIN")) {
+                    runs.add(x);
+                }
+            }
+            runs.sort(java.util.Comparator.comparingDouble(x -> x.get("startSeconds").asDouble()));
+            assertEquals(2, runs.size(), "one execution per EXPLAIN: " + runs);
+            assertEquals(explain, runs.get(1).get("text").asText());
+            JsonNode b = runs.get(1).get("buffers");
+            JsonNode planning = plan.path("Planning");
+            assertEquals(plan.get("Plan").get("Shared Hit Blocks").asLong()
+                    + planning.path("Shared Hit Blocks").asLong(), b.get("hits").asLong(), b + " vs " + plan);
+            assertEquals(plan.get("Plan").get("Shared Read Blocks").asLong()
+                    + planning.path("Shared Read Blocks").asLong(), b.get("misses").asLong(), b + " vs " + plan);
+            assertTrue(b.get("hits").asLong() + b.get("misses").asLong() > 50, "pre_t is scanned: " + b);
+            assertTrue(s.get("eventCounts").get("WRITE").asLong() > 0, "the checkpoint wrote buffers");
+            assertTrue(s.get("writesByProcess").path("checkpointer").asLong() > 0, s.toString());
         }
     }
 
@@ -205,57 +217,62 @@ class UprobeCaptureIntegrationTest {
         int major = Integer.parseInt(build);
         try (ThrowawayCluster pg = ThrowawayCluster.start(Prerequisites.embeddedPostgres(major),
                 Map.of("shared_buffers", "16MB", "autovacuum", "off", "fsync", "off"))) {
-            sql(pg, "CREATE TABLE pre_t (a int PRIMARY KEY, b text)",
-                    "INSERT INTO pre_t SELECT g, repeat('x', 200) FROM generate_series(1, 5000) g",
-                    "CREATE TABLE big_t (a int, b text)",
-                    "INSERT INTO big_t SELECT g, repeat('y', 500) FROM generate_series(1, 20000) g",
-                    "CHECKPOINT");
-            pg.restart();
-            Map<String, long[]> before = statio(pg);
-            Path session = tmp.resolve("session");
-            List<String> args = new ArrayList<>(List.of("record", "--method", "uprobe", "--aggregate", "100ms",
-                    "--out", session.toString()));
-            args.addAll(pg.connectionArgs("postgres"));
-            try (ToolProcess rec = ToolProcess.startRecording(session, tmp.resolve("record.log"), args)) {
-                sql(pg, "SELECT count(*) FROM big_t",
-                        "SELECT * FROM pre_t WHERE a IN (1, 777, 4242)",
-                        "UPDATE pre_t SET b = 'u' WHERE a % 100 = 0",
-                        "CREATE TABLE new_t (a int)",
-                        "INSERT INTO new_t SELECT generate_series(1, 20000)",
-                        "CREATE INDEX new_t_a ON new_t (a)",
-                        "SELECT count(*) FROM new_t WHERE a < 100",
-                        "CHECKPOINT");
-                Map<String, long[]> after = statio(pg);
-                Thread.sleep(1000);
-                assertEquals(0, rec.terminate(), rec.output());
-                JsonNode info = RecordIntegrationTest.infoJson(session);
-                JsonNode s = info.get("session");
-                assertEquals("aggregate", s.get("bpftrace").get("output").asText());
-                assertEquals(0, s.get("lostEvents").asLong(), "lost events: no comparison");
-                List<String> wrong = new ArrayList<>();
-                for (Map.Entry<String, long[]> e : after.entrySet()) {
-                    long[] b = before.getOrDefault(e.getKey(), new long[2]);
-                    long hits = 0;
-                    long reads = 0;
-                    for (JsonNode row : info.get("relations")) {
-                        if (e.getKey().equals(row.get("qualifiedName").asText())) {
-                            hits = row.get("hits").asLong();
-                            reads = row.get("misses").asLong() + (major < 16 ? row.get("extends").asLong() : 0);
-                        }
-                    }
-                    if (hits != e.getValue()[0] - b[0] || reads != e.getValue()[1] - b[1]) {
-                        wrong.add(e.getKey() + ": pg_statio " + (e.getValue()[0] - b[0]) + " hit / "
-                                + (e.getValue()[1] - b[1]) + " read, session " + hits + " / " + reads);
-                    }
-                }
-                assertEquals(List.of(), wrong);
-                assertEquals(5, after.size(), after.keySet().toString());
-                assertTrue(s.get("eventCounts").get("READ").asLong() > 500, "kernel reads, counted per slice");
-            }
+            aggregatedCompare(tmp, pg, major, "uprobe");
         }
     }
 
-    private static long[] sql(ThrowawayCluster pg, String... statements) throws Exception {
+    /** Records a workload with {@code --method method --aggregate 100ms}: every user table and index equals pg_statio. */
+    static void aggregatedCompare(Path tmp, ThrowawayCluster pg, int major, String method) throws Exception {
+        sql(pg, "CREATE TABLE pre_t (a int PRIMARY KEY, b text)",
+                "INSERT INTO pre_t SELECT g, repeat('x', 200) FROM generate_series(1, 5000) g",
+                "CREATE TABLE big_t (a int, b text)",
+                "INSERT INTO big_t SELECT g, repeat('y', 500) FROM generate_series(1, 20000) g",
+                "CHECKPOINT");
+        pg.restart();
+        Map<String, long[]> before = statio(pg);
+        Path session = tmp.resolve("session");
+        List<String> args = new ArrayList<>(List.of("record", "--method", method, "--aggregate", "100ms",
+                "--out", session.toString()));
+        args.addAll(pg.connectionArgs("postgres"));
+        try (ToolProcess rec = ToolProcess.startRecording(session, tmp.resolve("record.log"), args)) {
+            sql(pg, "SELECT count(*) FROM big_t",
+                    "SELECT * FROM pre_t WHERE a IN (1, 777, 4242)",
+                    "UPDATE pre_t SET b = 'u' WHERE a % 100 = 0",
+                    "CREATE TABLE new_t (a int)",
+                    "INSERT INTO new_t SELECT generate_series(1, 20000)",
+                    "CREATE INDEX new_t_a ON new_t (a)",
+                    "SELECT count(*) FROM new_t WHERE a < 100",
+                    "CHECKPOINT");
+            Map<String, long[]> after = statio(pg);
+            Thread.sleep(1000);
+            assertEquals(0, rec.terminate(), rec.output());
+            JsonNode info = RecordIntegrationTest.infoJson(session);
+            JsonNode s = info.get("session");
+            assertEquals("aggregate", s.get("bpftrace").get("output").asText());
+            assertEquals(0, s.get("lostEvents").asLong(), "lost events: no comparison");
+            List<String> wrong = new ArrayList<>();
+            for (Map.Entry<String, long[]> e : after.entrySet()) {
+                long[] b = before.getOrDefault(e.getKey(), new long[2]);
+                long hits = 0;
+                long reads = 0;
+                for (JsonNode row : info.get("relations")) {
+                    if (e.getKey().equals(row.get("qualifiedName").asText())) {
+                        hits = row.get("hits").asLong();
+                        reads = row.get("misses").asLong() + (major < 16 ? row.get("extends").asLong() : 0);
+                    }
+                }
+                if (hits != e.getValue()[0] - b[0] || reads != e.getValue()[1] - b[1]) {
+                    wrong.add(e.getKey() + ": pg_statio " + (e.getValue()[0] - b[0]) + " hit / "
+                            + (e.getValue()[1] - b[1]) + " read, session " + hits + " / " + reads);
+                }
+            }
+            assertEquals(List.of(), wrong);
+            assertEquals(5, after.size(), after.keySet().toString());
+            assertTrue(s.get("eventCounts").get("READ").asLong() > 500, "kernel reads, counted per slice");
+        }
+    }
+
+    static long[] sql(ThrowawayCluster pg, String... statements) throws Exception {
         long[] reads = new long[2];
         try (Connection c = pg.settings("postgres").connect(); Statement st = c.createStatement()) {
             for (String q : statements) {
@@ -264,7 +281,7 @@ class UprobeCaptureIntegrationTest {
             // the first look-up's own catalog reads are counted by the second (the session has them too)
             if (c.getMetaData().getDatabaseMajorVersion() >= 18) {
                 blocksRead(st);
-                reads = new long[]{((org.postgresql.PGConnection) c).getBackendPID(), blocksRead(st)};
+                reads = new long[]{pg.hostPid(((org.postgresql.PGConnection) c).getBackendPID()), blocksRead(st)};
             }
         }
         Thread.sleep(1000);
@@ -282,7 +299,7 @@ class UprobeCaptureIntegrationTest {
     }
 
     /** schema.name -> {hit, read} of the user tables and indexes. */
-    private static Map<String, long[]> statio(ThrowawayCluster pg) throws Exception {
+    static Map<String, long[]> statio(ThrowawayCluster pg) throws Exception {
         Map<String, long[]> out = new HashMap<>();
         try (Connection c = pg.settings("postgres").connect(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("""

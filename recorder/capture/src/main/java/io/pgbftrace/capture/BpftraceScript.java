@@ -132,6 +132,8 @@ public final class BpftraceScript {
     /** The first major version that reads asynchronously: its kernel reads are traced with uprobes. */
     static final int ASYNC_READS_FROM = 18;
     private static final String P_NEW = "0xffffffff";
+    /** The functions of 18's read path: a block they pin not found is read (or found read) later. */
+    public static final Set<String> READ_PATH = Set.of("StartReadBuffer", "StartReadBuffers");
     /** A pin whose outcome is still open: (time, fork, block, spc, db, rel, backend) of its buffer__read__start. */
     private static final String PIN = "@pin[tid]";
 
@@ -157,8 +159,8 @@ public final class BpftraceScript {
      * @throws PgbftraceException when the probe sites cannot be read this way (the binary is never misread)
      */
     public static Script generatePins(String binary, int postmasterPid, int major, List<StapsdtNotes.Note> notes,
-                                      java.util.NavigableMap<Long, Long> functionRanges, Set<String> functions,
-                                      int blockSize, EventOutput output) {
+                                      java.util.NavigableMap<Long, Long> functionRanges, Set<Long> readPath,
+                                      Set<String> functions, int blockSize, EventOutput output) {
         boolean async = major >= ASYNC_READS_FROM;
         List<String> required = new ArrayList<>(List.of("buffer__read__start", "buffer__read__done",
                 "buffer__extend__done"));
@@ -175,7 +177,7 @@ public final class BpftraceScript {
             throw new PgbftraceException(binary + " names no mdstartreadv or pgaio_io_process_completion: its"
                     + " asynchronous kernel reads cannot be traced");
         }
-        Map<Long, String> found = pinOutcomes(binary, major, notes, functionRanges);
+        Sites sites = pinSites(binary, major, notes, functionRanges, async ? readPath : Set.of());
         String filter = "/ curtask->real_parent->tgid == " + postmasterPid + " /";
         String usdt = "usdt:" + binary + ":postgresql:";
         String close = closePin("  ", output);
@@ -185,18 +187,34 @@ public final class BpftraceScript {
                 .append(" (PostgreSQL ").append(major).append(")\n")
                 .append("// traces the children of postmaster pid ").append(postmasterPid).append(" only\n")
                 .append("// outcome method: ").append(METHOD_PINS).append('\n')
-                .append("BEGIN {").append(output.begin()).append(" printf(\"R %llu\\n\", nsecs); }\n")
+                // the pin map typed before any probe reads it (bpftrace casts a field of an untyped tuple as none)
+                .append("BEGIN {").append(output.begin()).append(" ").append(PIN).append(" = (")
+                .append(String.join(", ", java.util.Collections.nCopies(7, "(uint64)0"))).append("); delete(")
+                .append(PIN).append("); printf(\"R %llu\\n\", nsecs); }\n")
                 .append("interval:ms:100 { printf(\"T %llu\\n\", nsecs); }\n\n").append(output.slice());
 
-        s.append(usdt).append("buffer__read__start\n").append(filter).append("\n{\n").append(close)
-                .append("  if (arg1 != ").append(P_NEW).append(") {\n")
-                .append("    ").append(PIN).append(" = (nsecs, arg0, arg1, arg2, arg3, arg4, arg5);\n  }\n}\n\n");
+        // 18 and later: a pin of the read path that was not found is settled by its read (a miss where this backend
+        // issues it, a hit where another backend's read completed it), not by the thread's next step
+        s.append(usdt).append("buffer__read__start\n").append(filter).append("\n{\n").append(close);
+        String open = "  if (arg1 != " + P_NEW + ") {\n    " + PIN + " = ((uint64)nsecs, (uint64)arg0, (uint64)arg1,"
+                + " (uint64)arg2, (uint64)arg3, (uint64)arg4, (uint64)arg5);\n  }\n";
+        if (sites.readPathStarts().isEmpty()) {
+            s.append(open);
+        } else {
+            s.append("  $site = reg(\"ip\") & 0x").append(Integer.toHexString(SITE_MASK)).append(";\n")
+                    .append("  if (").append(sites.readPathStarts().stream().sorted().map(low -> "$site != 0x"
+                            + Long.toHexString(low)).collect(java.util.stream.Collectors.joining(" && ")))
+                    .append(") {\n").append(indented(open)).append("  }\n");
+        }
+        s.append("}\n\n");
         s.append(usdt).append("buffer__read__done\n").append(filter).append("\n{\n")
                 .append("  $site = reg(\"ip\") & 0x").append(Integer.toHexString(SITE_MASK)).append(";\n")
                 .append("  $pinned = 0;\n  $found = 0;\n");
-        found.forEach((low, expression) -> s.append("  if ($site == 0x").append(Long.toHexString(low))
+        sites.pinDone().forEach((low, expression) -> s.append("  if ($site == 0x").append(Long.toHexString(low))
                 .append(") { $pinned = 1; $found = ").append(expression).append("; }\n"));
-        s.append("  if ($pinned) {\n    delete(").append(PIN).append(");\n")
+        sites.lateHits().forEach(low -> s.append("  if ($site == 0x").append(Long.toHexString(low))
+                .append(") { $pinned = 2; $found = 1; }\n"));
+        s.append("  if ($pinned) {\n    if ($pinned == 1) {\n      delete(").append(PIN).append(");\n    }\n")
                 .append(output.emit("    ", EventOutput.Kind.ACCESS, "nsecs", "pid", "arg3, arg2, arg4", "arg0", "arg1",
                         "arg5", "$found ? 0 : 1", null))
                 .append("  }\n}\n\n");
@@ -219,7 +237,10 @@ public final class BpftraceScript {
 
         List<String> maps = new ArrayList<>(List.of("pin"));
         if (async) {
-            UprobeScript.asyncReads18(s, "uprobe:" + binary + ":", filter, output, close);
+            // the blocks a backend reads itself were misses where it pinned them
+            UprobeScript.asyncReads18(s, "uprobe:" + binary + ":", filter, output, close
+                    + output.emit("  ", EventOutput.Kind.ACCESS, "nsecs", "pid", UprobeScript.file("arg1"),
+                    "(int32)arg2", "(uint32)arg3", UprobeScript.backend("arg1"), "1", "(uint32)arg5"));
             maps.add("aio");
         } else {
             // a read of several blocks (17's vectored reads) fires once per segment and short read: its bytes count
@@ -255,13 +276,30 @@ public final class BpftraceScript {
     }
 
     /**
-     * Site (low 12 address bits) -> the expression of {@code found} at each buffer__read__done fired where its block
-     * was pinned; the other sites are completions of reads. From 17 a pin's site is one in the same function as a
-     * buffer__read__start site; every such function must have one, and every site must be told apart.
+     * The buffer__read__done and buffer__read__start sites by what they mean (each by the low 12 bits of its
+     * address).
+     *
+     * @param pinDone        read__done fired where its block was pinned -> the expression of {@code found}
+     * @param lateHits       18+: read__done of a block this backend pinned not found and found read when it came to
+     *                       read it (another backend's read completed it), which pg_statio counts as a hit
+     * @param readPathStarts 18+: read__start sites of the read path ({@link #READ_PATH}), whose misses are counted
+     *                       where the backend issues their read
      */
-    static Map<Long, String> pinOutcomes(String binary, int major, List<StapsdtNotes.Note> notes,
-                                         java.util.NavigableMap<Long, Long> functionRanges) {
+    record Sites(Map<Long, String> pinDone, Set<Long> lateHits, Set<Long> readPathStarts) {
+    }
+
+    /**
+     * From 17 a pin's read__done is one in the same function as a buffer__read__start site; every such function must
+     * have one, and every site must be told apart. The others are completions of reads (not counted), or, from 18,
+     * late hits (found as a constant 1).
+     *
+     * @param readPath the start addresses of the read path's functions (18+), else empty
+     */
+    static Sites pinSites(String binary, int major, List<StapsdtNotes.Note> notes,
+                          java.util.NavigableMap<Long, Long> functionRanges, Set<Long> readPath) {
         Set<Long> pinning = new HashSet<>();
+        Set<Long> readPathStarts = new HashSet<>();
+        Set<Long> otherStarts = new HashSet<>();
         for (StapsdtNotes.Note start : StapsdtNotes.sites(notes, "buffer__read__start")) {
             long f = StapsdtNotes.functionAt(functionRanges, start.pc());
             if (f < 0 && major > PIN_LAYOUT_FROM) {
@@ -270,38 +308,53 @@ public final class BpftraceScript {
                         + " reads");
             }
             pinning.add(f);
+            (readPath.contains(f) ? readPathStarts : otherStarts).add(start.pc() & SITE_MASK);
         }
-        Map<Long, String> out = new HashMap<>();
-        Set<Long> completions = new HashSet<>();
+        otherStarts.retainAll(readPathStarts);
+        if (!otherStarts.isEmpty()) {
+            throw new PgbftraceException(binary + ": two buffer__read__start sites share the low 12 address bits 0x"
+                    + Long.toHexString(otherStarts.iterator().next()));
+        }
+        if (major >= ASYNC_READS_FROM && readPathStarts.isEmpty()) {
+            throw new PgbftraceException(binary + ": no buffer__read__start lies in StartReadBuffer or"
+                    + " StartReadBuffers, so its misses cannot be told from its later hits");
+        }
+        Map<Long, String> pinDone = new HashMap<>();
+        Set<Long> lateHits = new HashSet<>();
+        Map<Long, String> meanings = new HashMap<>();
         Set<Long> answered = new HashSet<>();
         for (StapsdtNotes.Note done : StapsdtNotes.sites(notes, "buffer__read__done")) {
             long f = StapsdtNotes.functionAt(functionRanges, done.pc());
             long low = done.pc() & SITE_MASK;
-            if (major > PIN_LAYOUT_FROM && (f < 0 || !pinning.contains(f))) {
-                completions.add(low);
-                continue;
-            }
-            String expression = done.argument(6).map(ProbeArgument::expression).orElseThrow(() ->
-                    new PgbftraceException(binary + ": buffer__read__done at 0x" + Long.toHexString(done.pc())
+            boolean pin = major == PIN_LAYOUT_FROM || (f >= 0 && pinning.contains(f));
+            String expression = done.argument(6).map(ProbeArgument::expression).orElse(null);
+            String meaning;
+            if (pin) {
+                if (expression == null) {
+                    throw new PgbftraceException(binary + ": buffer__read__done at 0x" + Long.toHexString(done.pc())
                             + " passes found as " + (done.arguments().size() > 6 ? done.arguments().get(6)
-                            : "nothing") + ", which bpftrace cannot read"));
-            String previous = out.put(low, expression);
-            if (previous != null && !previous.equals(expression)) {
-                throw new PgbftraceException(binary + ": two buffer__read__done sites share the low 12 address bits 0x"
-                        + Long.toHexString(low));
+                            : "nothing") + ", which bpftrace cannot read");
+                }
+                pinDone.put(low, expression);
+                answered.add(f);
+                meaning = "pin " + expression;
+            } else if (major >= ASYNC_READS_FROM && "1".equals(expression)) {
+                lateHits.add(low);
+                meaning = "late hit";
+            } else {
+                meaning = "completion";
             }
-            answered.add(f);
-        }
-        completions.retainAll(out.keySet());
-        if (!completions.isEmpty()) {
-            throw new PgbftraceException(binary + ": a pin's buffer__read__done and a completed read's share the low"
-                    + " 12 address bits 0x" + Long.toHexString(completions.iterator().next()));
+            String previous = meanings.put(low, meaning);
+            if (previous != null && !previous.equals(meaning)) {
+                throw new PgbftraceException(binary + ": two buffer__read__done sites share the low 12 address bits"
+                        + " 0x" + Long.toHexString(low));
+            }
         }
         if (major > PIN_LAYOUT_FROM && !answered.containsAll(pinning)) {
             throw new PgbftraceException(binary + ": a function that pins buffers fires no buffer__read__done of its"
                     + " own, so its hits cannot be told from misses");
         }
-        return out;
+        return new Sites(pinDone, lateHits, readPathStarts);
     }
 
     /**

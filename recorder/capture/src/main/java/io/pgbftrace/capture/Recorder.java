@@ -233,7 +233,8 @@ public final class Recorder {
             BpftraceScript.Script script;
             try {
                 script = BpftraceScript.generatePins(binary.toString(), postmaster, major, notes,
-                        StapsdtNotes.functionRanges(binary), symbols, server.blockSize(), options.output());
+                        StapsdtNotes.functionRanges(binary), Set.copyOf(StapsdtNotes.addresses(binary,
+                                BpftraceScript.READ_PATH).values()), symbols, server.blockSize(), options.output());
             } catch (IOException e) {
                 throw new PgbftraceException("cannot read the symbol table of " + binary + ": " + e.getMessage(), e);
             }

@@ -114,7 +114,7 @@ public record ServerLocation(int backendPid, int postmasterPid, Path binary, Con
         if (backendNs.size() > 1) {
             List<Integer> pmNs = nsPids(proc, postmaster);
             container = new Container(backendPidInside, pmNs.get(pmNs.size() - 1), link(pm.resolve("ns/pid")),
-                    exe.toString(), pm.resolve("root").toString());
+                    inside(pm, exe), pm.resolve("root").toString());
         }
         return new ServerLocation(backend, postmaster, binary, container);
     }
@@ -126,7 +126,7 @@ public record ServerLocation(int backendPid, int postmasterPid, Path binary, Con
         }
         return ProcessHandle.of(postmasterPid).stream().flatMap(ProcessHandle::children)
                 .map(h -> (int) h.pid()).filter(pid -> {
-                    List<Integer> ns = nsPids(Path.of("/proc"), pid);
+                    List<Integer> ns = nsPids(pid);
                     return !ns.isEmpty() && ns.get(ns.size() - 1) == pidInside;
                 }).findFirst();
     }
@@ -153,7 +153,23 @@ public record ServerLocation(int backendPid, int postmasterPid, Path binary, Con
                 + " from this machine; pass --postgres-bin");
     }
 
-    /** The process's pids from its own PID namespace outwards to its innermost (NSpid), empty when it is gone. */
+    /**
+     * The binary's path as the server sees it: the executable's path names it from this machine's root where it
+     * can (a chroot inside it), else from the server's own.
+     */
+    private static String inside(Path pm, Path exe) {
+        String root = link(pm.resolve("root"));
+        if (root == null || root.equals("/") || !exe.startsWith(root)) {
+            return exe.toString();
+        }
+        return "/" + Path.of(root).relativize(exe);
+    }
+
+    /** The process's pids from this machine's PID namespace to its innermost (NSpid), empty when it is gone. */
+    public static List<Integer> nsPids(int pid) {
+        return nsPids(Path.of("/proc"), pid);
+    }
+
     static List<Integer> nsPids(Path proc, int pid) {
         try {
             for (String line : Files.readAllLines(proc.resolve(pid + "/status"))) {

@@ -366,12 +366,12 @@ public final class UprobeScript {
     }
 
     /** db, spc, relfilenode of an SMgrRelation (its RelFileNode/RelFileLocator comes first: spc, db, rel). */
-    private static String file(String smgr) {
+    static String file(String smgr) {
         return "*(uint32 *)(" + smgr + " + 4), *(uint32 *)" + smgr + ", *(uint32 *)(" + smgr + " + 8)";
     }
 
     /** The backend id that follows it: -1 for a shared buffer, else a temporary relation's local one. */
-    private static String backend(String smgr) {
+    static String backend(String smgr) {
         return "*(int32 *)(" + smgr + " + 12)";
     }
 

@@ -60,20 +60,34 @@ class PinScriptTest {
         return n;
     }
 
+    /** StartReadBuffers, StartReadBuffer. */
+    private static final Set<Long> READ_PATH = Set.of(0x4fbd90L, 0x4fc410L);
+
     private static final Set<String> EXPORTED = Set.of("mdstartreadv", "pgaio_io_process_completion",
             "make_new_heap", "finish_heap_swap", "InstrStartParallelQuery", "InstrEndParallelQuery");
 
     @Test
     void hitsAreTheReadDonesWhereABlockIsPinnedAndCompletionsAreLeftOut() {
-        Map<Long, String> pins = BpftraceScript.pinOutcomes(BIN, 18, notes18(), functions18());
-        assertEquals(Map.of(0x1d9L, "1", 0x6fcL, "1", 0x5b4L, "1", 0xd56L, "1", 0xd5aL, "1"), pins);
+        BpftraceScript.Sites sites = BpftraceScript.pinSites(BIN, 18, notes18(), functions18(), READ_PATH);
+        assertEquals(Map.of(0x1d9L, "1", 0x6fcL, "1", 0x5b4L, "1", 0xd56L, "1", 0xd5aL, "1"), sites.pinDone());
+        // a block this backend pinned not found, and found read by another backend when it came to read it
+        assertEquals(Set.of(0x031L), sites.lateHits());
+        assertEquals(Set.of(0xed0L, 0x4a3L), sites.readPathStarts());
     }
 
     @Test
     void theScriptCountsPinsAndReadsAsynchronousReadsThroughUprobes() {
-        String t = BpftraceScript.generatePins(BIN, 4242, 18, notes18(), functions18(), EXPORTED, 8192,
+        String t = BpftraceScript.generatePins(BIN, 4242, 18, notes18(), functions18(), READ_PATH, EXPORTED, 8192,
                 EventOutput.events()).text();
-        assertTrue(t.contains("@pin[tid] = (nsecs, arg0, arg1, arg2, arg3, arg4, arg5);"), t);
+        assertTrue(t.contains("@pin[tid] = ((uint64)nsecs, (uint64)arg0, (uint64)arg1, (uint64)arg2, (uint64)arg3,"
+                + " (uint64)arg4, (uint64)arg5);"), t);
+        // the read path's misses are its reads' blocks, counted where the backend issues them
+        assertTrue(t.contains("if ($site != 0xed0 && $site != 0x4a3) {") || t.contains("if ($site != 0x4a3 && $site"
+                + " != 0xed0) {"), t);
+        assertTrue(t.contains("if ($site == 0x31) { $pinned = 2; $found = 1; }"), t);
+        assertTrue(t.contains("printf(\"A %llu %d %u %u %u %d %u %d %d %d\\n\", nsecs, pid, *(uint32 *)(arg1 + 4),"
+                + " *(uint32 *)arg1, *(uint32 *)(arg1 + 8), (int32)arg2, (uint32)arg3, *(int32 *)(arg1 + 12), 1,"
+                + " (uint32)arg5);"), t);
         assertTrue(t.contains("if ($site == 0x6fc) { $pinned = 1; $found = 1; }"), t);
         assertFalse(t.contains("$site == 0x78b"), "a completed read is no access: " + t);
         // an open pin closed by the thread's next step is a miss at its own time and block
@@ -92,7 +106,7 @@ class PinScriptTest {
 
     @Test
     void aggregatedCountsUseTheSameRule() {
-        String t = BpftraceScript.generatePins(BIN, 1, 18, notes18(), functions18(), EXPORTED, 8192,
+        String t = BpftraceScript.generatePins(BIN, 1, 18, notes18(), functions18(), READ_PATH, EXPORTED, 8192,
                 EventOutput.aggregate(100)).text();
         assertTrue(t.contains("@a0[$k1, $k2, $k3] = count();"), t);
         assertFalse(t.contains("printf(\"A "), "no line per access: " + t);
@@ -102,21 +116,21 @@ class PinScriptTest {
     void sitesThatCannotBeToldApartAreRefusedNotMisread() {
         NavigableMap<Long, Long> none = new TreeMap<>();
         PgbftraceException e = assertThrows(PgbftraceException.class,
-                () -> BpftraceScript.pinOutcomes(BIN, 18, notes18(), none));
+                () -> BpftraceScript.pinSites(BIN, 18, notes18(), none, READ_PATH));
         assertTrue(e.getMessage().contains("buffer__read__start at 0x4fbed0 lies in no function"), e.getMessage());
 
         List<StapsdtNotes.Note> noHitSite = new ArrayList<>(notes18());
         noHitSite.removeIf(n -> n.pc() == 0x4fc6fc);
-        e = assertThrows(PgbftraceException.class, () -> BpftraceScript.pinOutcomes(BIN, 18, noHitSite, functions18()));
+        e = assertThrows(PgbftraceException.class, () -> BpftraceScript.pinSites(BIN, 18, noHitSite, functions18(), READ_PATH));
         assertTrue(e.getMessage().contains("fires no buffer__read__done of its own"), e.getMessage());
 
         List<StapsdtNotes.Note> clash = new ArrayList<>(notes18());
         clash.add(note("buffer__read__done", 0x4fa1d9, "-4@%r8d 4@%r9d 4@(%rax) 4@4(%rax) 4@8(%rax) -4@12(%rax) 1@$0"));
-        e = assertThrows(PgbftraceException.class, () -> BpftraceScript.pinOutcomes(BIN, 18, clash, functions18()));
+        e = assertThrows(PgbftraceException.class, () -> BpftraceScript.pinSites(BIN, 18, clash, functions18(), READ_PATH));
         assertTrue(e.getMessage().contains("share the low 12 address bits 0x1d9"), e.getMessage());
 
         e = assertThrows(PgbftraceException.class, () -> BpftraceScript.generatePins(BIN, 1, 18, notes18(),
-                functions18(), Set.of(), 8192, EventOutput.events()));
+                functions18(), READ_PATH, Set.of(), 8192, EventOutput.events()));
         assertTrue(e.getMessage().contains("asynchronous kernel reads cannot be traced"), e.getMessage());
     }
 
@@ -132,10 +146,10 @@ class PinScriptTest {
         n.add(note("smgr__md__read__done", 0x46d250,
                 "-4@%r14d 4@%r13d 4@(%r12) 4@4(%r12) 4@8(%r12) -4@12(%r12) -4@%eax -4@$8192"));
         // ReadBuffer_common is static in 16: its sites lie in no exported function, and each closes its own pin
-        Map<Long, String> pins = BpftraceScript.pinOutcomes(BIN, 16, n, new TreeMap<>());
-        assertEquals(Map.of(0x7b4L, "1", 0xae7L, "*(uint8*)(reg(\"bp\") - 117)"), pins);
-        String t = BpftraceScript.generatePins(BIN, 1, 16, n, new TreeMap<>(), Set.of(), 8192, EventOutput.events())
-                .text();
+        BpftraceScript.Sites sites = BpftraceScript.pinSites(BIN, 16, n, new TreeMap<>(), Set.of());
+        assertEquals(Map.of(0x7b4L, "1", 0xae7L, "*(uint8*)(reg(\"bp\") - 117)"), sites.pinDone());
+        String t = BpftraceScript.generatePins(BIN, 1, 16, n, new TreeMap<>(), Set.of(), Set.of(), 8192,
+                EventOutput.events()).text();
         assertTrue(t.contains("((reg(\"ax\") & 0xffffffff)) / 8192"), "a kernel read's blocks from its bytes: " + t);
     }
 }

@@ -37,6 +37,7 @@ import java.util.concurrent.TimeUnit;
         footer = {"  sudo pgbftrace demo",
                 "  sudo pgbftrace demo --scenario seqscan-ring --out ring",
                 "  sudo pgbftrace demo --scenario my-scenario.sql --keep-cluster",
+                "  sudo pgbftrace demo --scenario read-stream --chroot /var/cache/pgbftrace/packaged-postgres/trixie",
                 "  pgbftrace demo --list"})
 public final class DemoCommand extends EnvAware implements Callable<Integer> {
     @Spec
@@ -66,6 +67,12 @@ public final class DemoCommand extends EnvAware implements Callable<Integer> {
                     + " the newest under /usr/lib/postgresql.")
     Path pgBindir;
 
+    @Option(names = "--chroot", paramLabel = "DIR",
+            description = "Run the cluster inside this chroot: a distribution's root with its PostgreSQL package"
+                    + " installed (Debian's 17, 18 or 19, say; run-tests makes them). --pg-bindir is then a path"
+                    + " inside it; default: the newest under DIR/usr/lib/postgresql.")
+    Path chroot;
+
     @Option(names = "--list", description = "List the bundled scenarios and exit.")
     boolean list;
 
@@ -87,10 +94,18 @@ public final class DemoCommand extends EnvAware implements Callable<Integer> {
         } catch (Scenario.FormatException e) {
             throw PgbftraceException.usage(e.getMessage());
         }
+        Path root = chroot == null ? Path.of("/") : chroot.toAbsolutePath();
+        if (chroot != null && pgBindir == null) {
+            pgBindir = ThrowawayCluster.findServer(root).orElseThrow(() -> PgbftraceException.usage("--chroot "
+                    + chroot + " has no PostgreSQL server under usr/lib/postgresql; install one in it, or give"
+                    + " --pg-bindir its bin folder inside"));
+        }
         if (pgBindir != null) {
             for (String program : List.of("postgres", "initdb", "pg_ctl")) {
-                if (!Files.isExecutable(pgBindir.resolve(program))) {
+                if (!Files.isExecutable(root.resolve(pgBindir.toAbsolutePath().toString().substring(1))
+                        .resolve(program))) {
                     throw PgbftraceException.usage("--pg-bindir " + pgBindir + " has no " + program
+                            + (chroot == null ? "" : " in --chroot " + chroot)
                             + "; give the bin folder of a PostgreSQL installation or unpacked build");
                 }
             }
@@ -103,7 +118,7 @@ public final class DemoCommand extends EnvAware implements Callable<Integer> {
             return fallback(s, cannot, err);
         }
         Path bin = pgBindir != null ? pgBindir.toAbsolutePath() : ThrowawayCluster.findServer().orElseThrow();
-        int major = ThrowawayCluster.majorVersion(bin);
+        int major = ThrowawayCluster.majorVersion(chroot == null ? null : root, bin);
         if (s.requiresMajor() > 0 && major < s.requiresMajor()) {
             throw PgbftraceException.usage("scenario " + s.name() + " needs PostgreSQL " + s.requiresMajor()
                     + " or later, and " + bin + " has " + (major < 0 ? "a server whose version it cannot tell"
@@ -112,13 +127,14 @@ public final class DemoCommand extends EnvAware implements Callable<Integer> {
         }
         String text = Files.isRegularFile(Path.of(scenario)) ? Files.readString(Path.of(scenario))
                 : DemoResources.text(s.name());
-        Demo.Result r = Demo.run(s, text, dir, force, keepCluster, bin, env, err, VersionProvider.version());
+        Demo.Result r = Demo.run(s, text, dir, force, keepCluster, chroot == null ? null : root, bin, env, err,
+                VersionProvider.version());
         o.printf(Locale.ROOT, "recorded %,d events in %.1f s into %s (lost %,d)%n", r.summary().events(),
                 r.summary().seconds(), r.session(), r.summary().lostEvents());
         o.printf("report: %s%n", r.report());
         if (r.keptCluster() != null) {
-            o.printf("the cluster still runs: psql -h %s -U postgres; stop it with: runuser -u postgres --"
-                    + " %s/pg_ctl -D %s/data stop%n", r.keptCluster(), bin, r.keptCluster());
+            o.printf("the cluster still runs: psql -h %s -U postgres; stop it with: %s%n", r.keptCluster(),
+                    r.stopKept());
         }
         o.printf("next:   ./pgbftrace replay %s --open%n        ./pgbftrace info %s%n", r.session(), r.session());
         return ExitCodes.OK;

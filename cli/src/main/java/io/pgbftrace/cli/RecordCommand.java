@@ -28,7 +28,8 @@ import java.util.concurrent.Callable;
         footer = {"  sudo pgbftrace record --out session1",
                 "  sudo pgbftrace record -h /var/run/postgresql -p 5432 -U postgres -d shop --out s2 --duration 30s",
                 "  sudo PGHOST=/tmp PGDATABASE=shop pgbftrace record --out s3 --max-events 1000000 \\",
-                "       --title 'Seq scan through the ring buffer'"})
+                "       --title 'Seq scan through the ring buffer'",
+                "  sudo pgbftrace record -h 127.0.0.1 -p 5432 -U postgres --out s4     # a server in a container"})
 public final class RecordCommand extends EnvAware implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -74,9 +75,9 @@ public final class RecordCommand extends EnvAware implements Callable<Integer> {
     String outcomeMethod;
 
     @Option(names = "--method", paramLabel = "METHOD", defaultValue = "auto",
-            description = "How to trace: usdt (the binary's USDT probes), uprobe (uprobes on the buffer manager's"
-                    + " functions, for builds without probes; PostgreSQL 13-18) or auto (usdt where the binary has"
-                    + " probes, else uprobe; the default).")
+            description = "How to trace: usdt (the binary's USDT probes; PostgreSQL 13-19), uprobe (uprobes on the"
+                    + " buffer manager's functions, for builds without probes; PostgreSQL 13-18) or auto (usdt where"
+                    + " the binary has probes, else uprobe; the default).")
     String captureMethod;
 
     @Option(names = "--mode", paramLabel = "MODE", defaultValue = "auto",

@@ -35,14 +35,16 @@ public final class Demo {
     public static final String DEFAULT_SCENARIO = "tour";
     /** Bundled scenarios, in the jar under scenarios/NAME/scenario.sql (from samples/NAME/scenario.sql). */
     public static final List<String> SCENARIOS = List.of("tour", "seqscan-small", "seqscan-ring", "index-scan",
-            "bulk-load", "hot-update", "vacuum", "create-index", "checkpoint", "seqscan-async");
+            "bulk-load", "hot-update", "vacuum", "create-index", "checkpoint", "seqscan-async", "read-stream",
+            "bitmap-scan");
     private static final long START_TIMEOUT_MS = 120_000;
 
     private Demo() {
     }
 
     /** What a demo wrote. */
-    public record Result(Path session, Path report, Recorder.Summary summary, Path keptCluster) {
+    /** @param stopKept how to stop the cluster left running (--keep-cluster), or null */
+    public record Result(Path session, Path report, Recorder.Summary summary, Path keptCluster, String stopKept) {
     }
 
     /** A bundled scenario by name, or a scenario file by path. */
@@ -83,13 +85,20 @@ public final class Demo {
     public static Result run(Scenario scenario, String scenarioText, Path out, boolean force, boolean keepCluster,
                              Path serverBin, Map<String, String> env, PrintStream err, String toolVersion)
             throws IOException, InterruptedException {
+        return run(scenario, scenarioText, out, force, keepCluster, null, serverBin, env, err, toolVersion);
+    }
+
+    /** @param chroot run the server inside this chroot ({@code serverBin} a path inside it), or null */
+    public static Result run(Scenario scenario, String scenarioText, Path out, boolean force, boolean keepCluster,
+                             Path chroot, Path serverBin, Map<String, String> env, PrintStream err,
+                             String toolVersion) throws IOException, InterruptedException {
         Path sessionDir = out.resolve("session");
         Preflight.checkOutput(sessionDir, force);
         Files.createDirectories(out);
         err.println("pgbftrace demo: scenario " + scenario.name() + ": " + scenario.title());
         err.println("pgbftrace demo: starting a throwaway PostgreSQL cluster (" + serverBin.getParent().getFileName()
                 + ", shared_buffers " + scenario.settings().get("shared_buffers") + ")");
-        ThrowawayCluster cluster = ThrowawayCluster.start(serverBin, scenario.settings());
+        ThrowawayCluster cluster = ThrowawayCluster.start(serverBin, scenario.settings(), chroot, false);
         Recorder.Summary summary;
         try {
             run(cluster, scenario.setup(), "setup");
@@ -107,7 +116,8 @@ public final class Demo {
         Path report = out.resolve("report.html");
         HtmlReport.write(new ReportOptions(sessionDir, null, false, null, null, ReportOptions.DEFAULT_BINS, true,
                 null, false), report, n -> { });
-        return new Result(sessionDir, report, summary, keepCluster ? cluster.root() : null);
+        return new Result(sessionDir, report, summary, keepCluster ? cluster.root() : null,
+                keepCluster ? cluster.stopCommand() : null);
     }
 
     static final long QUIET_MS = 400;

@@ -53,14 +53,20 @@ public final class ThrowawayCluster implements AutoCloseable {
 
     /** The newest installed server's bin folder (Debian layout /usr/lib/postgresql/N/bin), if any. */
     public static Optional<Path> findServer() {
-        Path base = Path.of("/usr/lib/postgresql");
+        return findServer(Path.of("/"));
+    }
+
+    /** The same under another root (a chroot): the bin folder as a path inside it. */
+    public static Optional<Path> findServer(Path root) {
+        Path base = root.resolve("usr/lib/postgresql");
         if (!Files.isDirectory(base)) {
             return Optional.empty();
         }
         try (Stream<Path> s = Files.list(base)) {
             return s.map(p -> p.resolve("bin"))
                     .filter(p -> Files.isExecutable(p.resolve("postgres")) && Files.isExecutable(p.resolve("initdb")))
-                    .max(Comparator.comparingInt(p -> version(p.getParent().getFileName().toString())));
+                    .max(Comparator.comparingInt(p -> version(p.getParent().getFileName().toString())))
+                    .map(p -> Path.of("/").resolve(root.relativize(p)));
         } catch (IOException e) {
             return Optional.empty();
         }
@@ -78,9 +84,18 @@ public final class ThrowawayCluster implements AutoCloseable {
 
     /** The major version of the server in a bin folder ({@code postgres --version}), or -1 when it cannot tell. */
     public static int majorVersion(Path bin) {
+        return majorVersion(null, bin);
+    }
+
+    /** The same for a bin folder inside a chroot (its programs run there, with its libraries), or null for none. */
+    public static int majorVersion(Path chroot, Path bin) {
         try {
-            Processes.Result r = Processes.run(List.of(bin.resolve("postgres").toString(), "--version"),
-                    Duration.ofSeconds(30));
+            List<String> cmd = new ArrayList<>();
+            if (chroot != null) {
+                cmd.addAll(List.of("chroot", chroot.toString()));
+            }
+            cmd.addAll(List.of(bin.resolve("postgres").toString(), "--version"));
+            Processes.Result r = Processes.run(cmd, Duration.ofSeconds(30));
             Matcher m = VERSION.matcher(r.lastLine());
             return r.ok() && m.find() ? Integer.parseInt(m.group(1)) : -1;
         } catch (RuntimeException e) {
@@ -259,10 +274,10 @@ public final class ThrowawayCluster implements AutoCloseable {
     }
 
     /**
-     * Runs a client program of the server's bin folder (pgbench, say) against this cluster, as root, inside its
-     * chroot where it has one: the connection options come first, then {@code args}.
+     * The command that runs a client program of the server's bin folder (pgbench, say) against this cluster, as
+     * root, inside its chroot where it has one: the connection options come first, then {@code args}.
      */
-    public Processes.Result client(Duration timeout, String program, String... args) {
+    public List<String> clientCommand(String program, String... args) {
         List<String> cmd = new ArrayList<>();
         if (chroot != null) {
             cmd.addAll(List.of("chroot", chroot.toString()));
@@ -270,7 +285,12 @@ public final class ThrowawayCluster implements AutoCloseable {
         cmd.addAll(List.of(bin.resolve(program).toString(), "-h", inside(root), "-p", Integer.toString(port), "-U",
                 "postgres"));
         cmd.addAll(List.of(args));
-        return Processes.run(cmd, timeout);
+        return cmd;
+    }
+
+    /** Runs {@link #clientCommand} and waits for it. */
+    public Processes.Result client(Duration timeout, String program, String... args) {
+        return Processes.run(clientCommand(program, args), timeout);
     }
 
     /** The pid on this machine of a server process known by its pid in the server's PID namespace. */
@@ -292,6 +312,11 @@ public final class ThrowawayCluster implements AutoCloseable {
 
     public Path root() {
         return root;
+    }
+
+    /** How to stop the cluster from a shell, for one that is kept running. */
+    public String stopCommand() {
+        return String.join(" ", asPostgres("pg_ctl")) + " -D " + inside(data) + " stop";
     }
 
     /** Leave the cluster running at close (--keep-cluster). */

@@ -24,11 +24,17 @@ import java.util.regex.Pattern;
  * <pre>
  * mvn -o install -DskipTests && mvn -pl cli test -Dbench.exclude=none -Dtest=OverheadBenchmark
  * </pre>
+ * {@code -Dbench.postgres=17}, {@code 18} or {@code 19} measures Debian's packaged build of that version instead, in
+ * the chroot run-tests made for it ($PGBFTRACE_PACKAGED_PG).
  * It prints its figures and writes them to cli/target/bench/overhead.txt; it asserts nothing about time.
  */
 @Tag("benchmark")
 class OverheadBenchmark {
-    private static final Path PG_BIN = Path.of("/usr/lib/postgresql/15/bin");
+    private static final int MAJOR = Integer.getInteger("bench.postgres", 15);
+    private static final Path PG_BIN = Path.of("/usr/lib/postgresql/" + MAJOR + "/bin");
+    /** Debian's packages of 17 (trixie), 18 and 19 (sid) run in a chroot of their suite; 15 is this machine's. */
+    private static final Path CHROOT = MAJOR == 15 ? null : Path.of(System.getenv().getOrDefault(
+            "PGBFTRACE_PACKAGED_PG", "/var/cache/pgbftrace/packaged-postgres"), MAJOR == 17 ? "trixie" : "sid");
     private static final Path TOOL = Path.of("..", "pgbftrace").toAbsolutePath().normalize();
     private static final int SECONDS = Integer.getInteger("bench.seconds", 10);
     private static final int ROUNDS = Integer.getInteger("bench.rounds", 2);
@@ -56,12 +62,13 @@ class OverheadBenchmark {
         root = Path.of("target", "bench").toAbsolutePath();
         Files.createDirectories(root);
         try (ThrowawayCluster cluster = ThrowawayCluster.start(PG_BIN, Map.of("shared_buffers", "256MB",
-                "autovacuum", "off", "max_connections", "20"))) {
+                "autovacuum", "off", "max_connections", "20"), CHROOT, false)) {
             pg = cluster;
             check(run(pgbench("-i", "-s", "20", "-q")), "pgbench -i");
             Path script = captureScripts();
-            say("machine: %d cores; pgbench -S -c 2 -j 2 -T %d, scale 20, shared_buffers 256MB, PostgreSQL 15 (USDT)",
-                    Runtime.getRuntime().availableProcessors(), SECONDS);
+            say("machine: %d cores; pgbench -S -c 2 -j 2 -T %d, scale 20, shared_buffers 256MB, PostgreSQL %d (%s,"
+                    + " USDT)", Runtime.getRuntime().availableProcessors(), SECONDS, MAJOR, CHROOT == null
+                    ? "this machine's package" : "Debian's package in " + CHROOT);
             Map<String, List<Run>> runs = new LinkedHashMap<>();
             List<String> modes = List.of("no tracing", "record --mode events", "bare bpftrace > /dev/null",
                     "count-only floor", "record --aggregate 100ms", "bare bpftrace, aggregated > /dev/null",
@@ -200,12 +207,9 @@ class OverheadBenchmark {
     }
 
     private List<String> pgbench(String... options) {
-        List<String> cmd = new ArrayList<>(List.of(PG_BIN.resolve("pgbench").toString()));
-        cmd.addAll(List.of(options));
-        List<String> conn = pg.connectionArgs("postgres");
-        cmd.addAll(conn.subList(0, conn.size() - 2)); // its -d means --debug: the database goes last
-        cmd.add("postgres");
-        return cmd;
+        List<String> cmd = new ArrayList<>(List.of(options));
+        cmd.add("postgres"); // its -d means --debug: the database goes last
+        return pg.clientCommand("pgbench", cmd.toArray(String[]::new));
     }
 
     private static String run(List<String> cmd) throws IOException, InterruptedException {

@@ -55,7 +55,7 @@ class PackagedBuildIntegrationTest {
     }
 
     @ParameterizedTest(name = "Debian's PostgreSQL {0}")
-    @ValueSource(strings = {"17", "19"})
+    @ValueSource(strings = {"17", "18", "19"})
     void countsPerSliceFromAPackagedBuildEqualPgStatio(String build) throws Exception {
         Prerequisites.requireTracing();
         Prerequisites.Packaged pkg = Prerequisites.packagedPostgres(major(build));
@@ -93,8 +93,8 @@ class PackagedBuildIntegrationTest {
                 assertEquals("auto", s.get("bpftrace").get("output").asText());
                 assertEquals("pins", s.get("bpftrace").get("outcomeMethod").asText());
                 assertEquals(0, s.get("lostEvents").asLong(), "nothing lost: " + s.get("notes"));
-                List<String> wrong = compare(info, before, after);
-                assertEquals(List.of(), wrong);
+                assertEquals(List.of(), UprobeCaptureIntegrationTest.statioMismatches(info, before, after,
+                        major(build)));
                 assertTrue(bench.output().contains("tps"), bench.output());
             }
         }
@@ -122,26 +122,5 @@ class PackagedBuildIntegrationTest {
             assertTrue(container.get("pidNamespace").asText().startsWith("pid:["), container.toString());
             assertEquals(pkg.bin().resolve("postgres").toString(), container.get("binary").asText());
         }
-    }
-
-    /** Every user table and index of {@code after} whose session figures differ from pg_statio's change. */
-    static List<String> compare(JsonNode info, Map<String, long[]> before, Map<String, long[]> after) {
-        List<String> wrong = new ArrayList<>();
-        for (Map.Entry<String, long[]> e : after.entrySet()) {
-            long[] b = before.getOrDefault(e.getKey(), new long[2]);
-            long hits = 0;
-            long misses = 0;
-            for (JsonNode row : info.get("relations")) {
-                if (e.getKey().equals(row.get("qualifiedName").asText())) {
-                    hits = row.get("hits").asLong();
-                    misses = row.get("misses").asLong();
-                }
-            }
-            if (hits != e.getValue()[0] - b[0] || misses != e.getValue()[1] - b[1]) {
-                wrong.add(e.getKey() + ": pg_statio " + (e.getValue()[0] - b[0]) + " hit / " + (e.getValue()[1] - b[1])
-                        + " read, session " + hits + " / " + misses);
-            }
-        }
-        return wrong;
     }
 }

@@ -118,27 +118,8 @@ class UprobeCaptureIntegrationTest {
                     ? "\"ReadBufferExtended\"" : "\"make_new_heap\""), s.toString());
             assertEquals(0, s.get("lostEvents").asLong(), "lost events: no comparison");
             assertTrue(s.get("postgres").get("version").asText().matches(major + "\\D.*"), s.toString()); // 19rc1
-            List<String> wrong = new ArrayList<>();
-            int compared = 0;
-            for (Map.Entry<String, long[]> e : after.entrySet()) {
-                long[] b = before.getOrDefault(e.getKey(), new long[2]);
-                JsonNode r = null;
-                for (JsonNode row : info.get("relations")) {
-                    if (e.getKey().equals(row.get("qualifiedName").asText())) {
-                        r = row;
-                    }
-                }
-                long hits = r == null ? 0 : r.get("hits").asLong();
-                long misses = r == null ? 0 : r.get("misses").asLong()
-                        + (major < 16 ? r.get("extends").asLong() : 0);
-                if (hits != e.getValue()[0] - b[0] || misses != e.getValue()[1] - b[1]) {
-                    wrong.add(e.getKey() + ": pg_statio " + (e.getValue()[0] - b[0]) + " hit / "
-                            + (e.getValue()[1] - b[1]) + " read, session " + hits + " / " + misses);
-                }
-                compared++;
-            }
-            assertEquals(List.of(), wrong);
-            assertEquals(5, compared, after.keySet().toString());
+            assertEquals(List.of(), statioMismatches(info, before, after, major));
+            assertEquals(5, after.size(), after.keySet().toString());
             JsonNode big = null;
             JsonNode created = null;
             for (JsonNode row : info.get("relations")) {
@@ -250,26 +231,35 @@ class UprobeCaptureIntegrationTest {
             JsonNode s = info.get("session");
             assertEquals("aggregate", s.get("bpftrace").get("output").asText());
             assertEquals(0, s.get("lostEvents").asLong(), "lost events: no comparison");
-            List<String> wrong = new ArrayList<>();
-            for (Map.Entry<String, long[]> e : after.entrySet()) {
-                long[] b = before.getOrDefault(e.getKey(), new long[2]);
-                long hits = 0;
-                long reads = 0;
-                for (JsonNode row : info.get("relations")) {
-                    if (e.getKey().equals(row.get("qualifiedName").asText())) {
-                        hits = row.get("hits").asLong();
-                        reads = row.get("misses").asLong() + (major < 16 ? row.get("extends").asLong() : 0);
-                    }
-                }
-                if (hits != e.getValue()[0] - b[0] || reads != e.getValue()[1] - b[1]) {
-                    wrong.add(e.getKey() + ": pg_statio " + (e.getValue()[0] - b[0]) + " hit / "
-                            + (e.getValue()[1] - b[1]) + " read, session " + hits + " / " + reads);
-                }
-            }
-            assertEquals(List.of(), wrong);
+            assertEquals(List.of(), statioMismatches(info, before, after, major));
             assertEquals(5, after.size(), after.keySet().toString());
             assertTrue(s.get("eventCounts").get("READ").asLong() > 500, "kernel reads, counted per slice");
         }
+    }
+
+    /**
+     * Every user table and index of {@code after} whose session figures differ from pg_statio's change: hits =
+     * {@code _blks_hit}, misses (up to 15 with extends) = {@code _blks_read}.
+     */
+    static List<String> statioMismatches(JsonNode info, Map<String, long[]> before, Map<String, long[]> after,
+                                         int major) {
+        List<String> wrong = new ArrayList<>();
+        for (Map.Entry<String, long[]> e : after.entrySet()) {
+            long[] b = before.getOrDefault(e.getKey(), new long[2]);
+            long hits = 0;
+            long misses = 0;
+            for (JsonNode row : info.get("relations")) {
+                if (e.getKey().equals(row.get("qualifiedName").asText())) {
+                    hits = row.get("hits").asLong();
+                    misses = row.get("misses").asLong() + (major < 16 ? row.get("extends").asLong() : 0);
+                }
+            }
+            if (hits != e.getValue()[0] - b[0] || misses != e.getValue()[1] - b[1]) {
+                wrong.add(e.getKey() + ": pg_statio " + (e.getValue()[0] - b[0]) + " hit / " + (e.getValue()[1] - b[1])
+                        + " read, session " + hits + " / " + misses);
+            }
+        }
+        return wrong;
     }
 
     static long[] sql(ThrowawayCluster pg, String... statements) throws Exception {

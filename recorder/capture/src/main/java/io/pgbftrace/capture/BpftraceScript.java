@@ -151,7 +151,10 @@ public final class BpftraceScript {
      * function as a buffer__read__start site, by the binary's symbol table) closes it with its outcome, and any other
      * step of the same thread (its next pin, a kernel read, an extension, the statement's end, its exit) closes an
      * open pin as a miss, at the time it was pinned. Completion sites are not counted. 16 pins and reads in one call,
-     * each read__done closing its own pin.
+     * each read__done closing its own pin. From 18 a block the read path (StartReadBuffer(s)) pinned not found is
+     * settled when the backend comes to read it: a miss among the blocks of the read it issues ({@code mdstartreadv}),
+     * or a hit, as pg_statio counts it, where another backend's read completed it meanwhile (a read__done with found
+     * a constant 1 outside the pinning functions).
      *
      * @param functionRanges where the binary's functions lie ({@link StapsdtNotes#functionRanges})
      * @param functions      every function its symbol tables name

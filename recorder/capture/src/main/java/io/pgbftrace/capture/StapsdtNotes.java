@@ -172,27 +172,12 @@ public final class StapsdtNotes {
      */
     public static java.util.NavigableMap<Long, Long> functionRanges(Path binary) throws IOException {
         java.util.TreeMap<Long, Long> out = new java.util.TreeMap<>();
-        elf(binary).ifPresent(elf -> {
-            long shoff = elf.getLong(0x28);
-            int shentsize = Short.toUnsignedInt(elf.getShort(0x3A));
-            int shnum = Short.toUnsignedInt(elf.getShort(0x3C));
-            for (int i = 0; i < shnum; i++) {
-                int sh = (int) (shoff + (long) i * shentsize);
-                int type = elf.getInt(sh + 4);
-                if (type == SHT_SYMTAB || type == SHT_DYNSYM) {
-                    long offset = elf.getLong(sh + 0x18);
-                    long size = elf.getLong(sh + 0x20);
-                    long entsize = Math.max(24, elf.getLong(sh + 0x38));
-                    for (long e = offset; e + 24 <= offset + size; e += entsize) {
-                        long value = elf.getLong((int) e + 8);
-                        long length = elf.getLong((int) e + 16);
-                        if ((elf.get((int) e + 4) & 0xF) == STT_FUNC && value != 0 && length > 0) {
-                            out.merge(value, value + length, Math::max);
-                        }
+        elf(binary).ifPresent(elf -> eachSymbol(elf, elf.getLong(0x28), Short.toUnsignedInt(elf.getShort(0x3A)),
+                Short.toUnsignedInt(elf.getShort(0x3C)), (kind, value, length, nameAt) -> {
+                    if (kind == STT_FUNC && value != 0 && length > 0) {
+                        out.merge(value, value + length, Math::max);
                     }
-                }
-            }
-        });
+                }));
         return out;
     }
 
@@ -220,6 +205,21 @@ public final class StapsdtNotes {
     /** Name -> link-time address of the defined symbols of one type (object or function). */
     private static Map<String, Long> symbols(ByteBuffer elf, long shoff, int shentsize, int shnum, int wantedType) {
         Map<String, Long> table = new HashMap<>();
+        eachSymbol(elf, shoff, shentsize, shnum, (kind, value, length, nameAt) -> {
+            if (kind == wantedType && value != 0) {
+                table.put(cString(elf, nameAt), value);
+            }
+        });
+        return table;
+    }
+
+    /** One entry of a symbol table: its type, value (address), size and where its name starts. */
+    private interface SymbolVisitor {
+        void symbol(int kind, long value, long size, int nameAt);
+    }
+
+    /** Every entry of the binary's symbol tables (.symtab and .dynsym). */
+    private static void eachSymbol(ByteBuffer elf, long shoff, int shentsize, int shnum, SymbolVisitor visitor) {
         for (int i = 0; i < shnum; i++) {
             int sh = (int) (shoff + (long) i * shentsize);
             int type = elf.getInt(sh + 4);
@@ -230,15 +230,11 @@ public final class StapsdtNotes {
                 int link = elf.getInt(sh + 0x28);
                 long names = elf.getLong((int) (shoff + (long) link * shentsize + 0x18));
                 for (long e = offset; e + 24 <= offset + size; e += entsize) {
-                    int kind = elf.get((int) e + 4) & 0xF;
-                    long value = elf.getLong((int) e + 8);
-                    if (kind == wantedType && value != 0) {
-                        table.put(cString(elf, (int) (names + Integer.toUnsignedLong(elf.getInt((int) e)))), value);
-                    }
+                    visitor.symbol(elf.get((int) e + 4) & 0xF, elf.getLong((int) e + 8), elf.getLong((int) e + 16),
+                            (int) (names + Integer.toUnsignedLong(elf.getInt((int) e))));
                 }
             }
         }
-        return table;
     }
 
     private static int align4(int n) {

@@ -37,6 +37,12 @@ final class InfoText {
                     m.postgres.sharedBuffersBlocks == null ? "?" : num(m.postgres.sharedBuffersBlocks))
                     + (m.postgres.ioMethod == null ? "" : ", io_method " + m.postgres.ioMethod));
         }
+        SessionMetadata.Container container = m.postgres.container;
+        if (container != null) {
+            field(b, "container", String.format(Locale.ROOT, "its own PID namespace %s (postmaster pid %s inside, %s"
+                    + " here), root %s, binary %s inside", container.pidNamespace, container.postmasterPid,
+                    m.postgres.postmasterPid, container.root, container.binary));
+        }
         field(b, "host", m.hostName);
         field(b, "recorded", m.startWall == null ? null
                 : m.startWall + (m.endWall == null ? " (no end recorded)" : " to " + m.endWall));

@@ -57,6 +57,31 @@ class InfoCommandTest {
     }
 
     @Test
+    void aServerInAContainerIsNamedAsItSawItself() throws Exception {
+        Path s = tmp.resolve("container");
+        SessionMetadata m = new SessionMetadata();
+        m.postgres.version = "18.6 (Debian 18.6-3)";
+        m.postgres.postmasterPid = 31337;
+        m.postgres.container = new SessionMetadata.Container();
+        m.postgres.container.pidNamespace = "pid:[4026532849]";
+        m.postgres.container.postmasterPid = 1;
+        m.postgres.container.backendPid = 12;
+        m.postgres.container.binary = "/usr/lib/postgresql/18/bin/postgres";
+        m.postgres.container.root = "/proc/31337/root";
+        try (SessionWriter w = SessionWriter.create(s, m)) {
+            w.finish("complete", "test", true);
+        }
+        Cli r = Cli.run("info", s.toString());
+        assertEquals(ExitCodes.OK, r.code(), r.err());
+        assertTrue(r.out().contains("container   its own PID namespace pid:[4026532849] (postmaster pid 1 inside, 31337"
+                + " here), root /proc/31337/root, binary /usr/lib/postgresql/18/bin/postgres inside"), r.out());
+        Cli json = Cli.run("info", s.toString(), "--json");
+        JsonNode c = new ObjectMapper().readTree(json.out()).get("session").get("postgres").get("container");
+        assertEquals(12, c.get("backendPid").asInt());
+        assertEquals("pid:[4026532849]", c.get("pidNamespace").asText());
+    }
+
+    @Test
     void anEmptySessionSaysSo() throws Exception {
         Path s = tmp.resolve("empty");
         try (SessionWriter w = SessionWriter.create(s, new SessionMetadata())) {

@@ -226,29 +226,7 @@ public final class Recorder {
                         options.forcePairing(), options.output()), "usdt",
                         List.copyOf(new java.util.TreeSet<>(functions)), List.of());
             }
-            if (options.forcePairing()) {
-                throw PgbftraceException.usage("--outcome-method pairing reads the probes of PostgreSQL 13 to 15;"
-                        + " this server is " + server.version());
-            }
-            BpftraceScript.Script script;
-            try {
-                script = BpftraceScript.generatePins(binary.toString(), postmaster, major, notes,
-                        StapsdtNotes.functionRanges(binary), Set.copyOf(StapsdtNotes.addresses(binary,
-                                BpftraceScript.READ_PATH).values()), symbols, server.blockSize(), options.output());
-            } catch (IOException e) {
-                throw new PgbftraceException("cannot read the symbol table of " + binary + ": " + e.getMessage(), e);
-            }
-            List<String> notesOut = new ArrayList<>();
-            boolean async = major >= BpftraceScript.ASYNC_READS_FROM;
-            if (async) {
-                functions.addAll(List.of("mdstartreadv", "pgaio_io_process_completion"));
-                notesOut.add(UprobeScript.ASYNC_READ_NOTE);
-            }
-            notesOut.add("buffer accesses, extensions and writes from USDT probes, each block counted where it was"
-                    + " pinned, as pg_statio counts it" + (functions.isEmpty() ? "" : "; uprobes on "
-                    + String.join(", ", new java.util.TreeSet<>(functions)) + " for "
-                    + (async ? "asynchronous kernel reads, " : "") + "rewrites and parallel workers' shares"));
-            return new Capture(script, "usdt", List.copyOf(new java.util.TreeSet<>(functions)), notesOut);
+            return pinCapture(binary, postmaster, server, major, notes, symbols, functions);
         }
         if (options.forcePairing()) {
             throw PgbftraceException.usage("--outcome-method pairing is for USDT probes; uprobe capture reads the"
@@ -270,6 +248,34 @@ public final class Recorder {
         }
         return new Capture(new BpftraceScript.Script(u.text(), UprobeScript.METHOD, null), "uprobe", u.functions(),
                 u.notes());
+    }
+
+    /** USDT capture of PostgreSQL 16 and later (see {@link BpftraceScript#generatePins}). */
+    private Capture pinCapture(Path binary, int postmaster, ServerInfo server, int major,
+                               List<StapsdtNotes.Note> notes, Set<String> symbols, Set<String> functions) {
+        if (options.forcePairing()) {
+            throw PgbftraceException.usage("--outcome-method pairing reads the probes of PostgreSQL 13 to 15;"
+                    + " this server is " + server.version());
+        }
+        BpftraceScript.Script script;
+        try {
+            script = BpftraceScript.generatePins(binary.toString(), postmaster, major, notes,
+                    StapsdtNotes.functionRanges(binary), Set.copyOf(StapsdtNotes.addresses(binary,
+                            BpftraceScript.READ_PATH).values()), symbols, server.blockSize(), options.output());
+        } catch (IOException e) {
+            throw new PgbftraceException("cannot read the symbol table of " + binary + ": " + e.getMessage(), e);
+        }
+        List<String> notesOut = new ArrayList<>();
+        boolean async = major >= BpftraceScript.ASYNC_READS_FROM;
+        if (async) {
+            functions.addAll(List.of("mdstartreadv", "pgaio_io_process_completion"));
+            notesOut.add(UprobeScript.ASYNC_READ_NOTE);
+        }
+        notesOut.add("buffer accesses, extensions and writes from USDT probes, each block counted where it was"
+                + " pinned, as pg_statio counts it" + (functions.isEmpty() ? "" : "; uprobes on "
+                + String.join(", ", new java.util.TreeSet<>(functions)) + " for "
+                + (async ? "asynchronous kernel reads, " : "") + "rewrites and parallel workers' shares"));
+        return new Capture(script, "usdt", List.copyOf(new java.util.TreeSet<>(functions)), notesOut);
     }
 
     private SessionMetadata metadata(ServerInfo server, ServerLocation where, Path binary, Path bpftrace,

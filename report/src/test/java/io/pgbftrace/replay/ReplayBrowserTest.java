@@ -128,7 +128,7 @@ class ReplayBrowserTest {
                 d.get(server.url().toString());
                 await("the page", () -> "true".equals(js(d, "document.body.dataset.ready")));
                 assertTrue(d.findElement(By.id("subtitle")).getText()
-                        .startsWith("PostgreSQL 18.4 · io_method worker · shared_buffers 128MB"),
+                        .startsWith("PostgreSQL 18.6 (Debian 18.6-3) · io_method worker · shared_buffers 128MB"),
                         d.findElement(By.id("subtitle")).getText());
                 await("the card of public.big", () -> cells(d, "public.big")[1] >= 0);
                 java.util.Map<Long, Integer> steps = new java.util.TreeMap<>();

@@ -96,7 +96,7 @@ class ReportBrowserTest {
         try {
             driver.get(Path.of("..", "samples", "seqscan-async", "report.html").toAbsolutePath().toUri().toString());
             String text = (String) driver.executeScript("return document.body.innerText");
-            assertTrue(text.contains("18.4, io_method worker"), text);
+            assertTrue(text.contains("18.6 (Debian 18.6-3), io_method worker"), text);
             assertTrue(text.contains("Read latency (kernel reads, from the backend's issue to their completion: the"
                     + " time a read waited for an I/O worker is included"), text);
             long bars = ((Number) driver.executeScript("return [...document.querySelectorAll('svg.latency rect')]"

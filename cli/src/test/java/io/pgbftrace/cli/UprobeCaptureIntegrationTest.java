@@ -61,8 +61,9 @@ class UprobeCaptureIntegrationTest {
     /**
      * Records a workload on {@code pg} with {@code --method method --mode events} and holds the session to
      * PostgreSQL's counters: every user table and index to pg_statio, 18's kernel reads to the backend's own I/O
-     * statistics, a warm EXPLAIN (ANALYZE, BUFFERS) of the extended protocol to its execution in {@code queries},
-     * the checkpointer's writes.
+     * statistics, a warm EXPLAIN (ANALYZE, BUFFERS) of the extended protocol (JDBC) and of the simple one (psql)
+     * to its execution in {@code queries},
+     * the checkpointer's and the background writer's writes to pg_stat_bgwriter (17+: pg_stat_checkpointer).
      */
     static void recordAndCompare(Path tmp, ThrowawayCluster pg, int major, Map<String, String> settings,
                                  String method) throws Exception {
@@ -74,6 +75,7 @@ class UprobeCaptureIntegrationTest {
                 "CHECKPOINT");
         pg.restart(); // shared buffers start empty: the scan misses
         Map<String, long[]> before = statio(pg);
+        long[] writersBefore = writerCounters(pg, major);
         Path session = tmp.resolve("session");
         // a line per event: statements are compared with EXPLAIN below
         List<String> args = new ArrayList<>(List.of("record", "--method", method, "--mode", "events", "--out",
@@ -92,9 +94,7 @@ class UprobeCaptureIntegrationTest {
             // through JDBC's extended protocol: the second run, with the backend's caches warm
             String explain = "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT count(b) FROM pre_t WHERE a < 3000";
             JsonNode plan = null;
-            int explainPid;
             try (Connection c = pg.settings("postgres").connect(); Statement st = c.createStatement()) {
-                explainPid = pg.hostPid(((org.postgresql.PGConnection) c).getBackendPID());
                 for (int run = 0; run < 2; run++) {
                     try (ResultSet rs = st.executeQuery(explain)) {
                         rs.next();
@@ -102,8 +102,25 @@ class UprobeCaptureIntegrationTest {
                     }
                 }
             }
+            // through psql's simple protocol: one session runs it twice, after saying which backend it is
+            String simple = "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT count(b) FROM pre_t WHERE a < 2000";
+            List<String> psql = new ArrayList<>(List.of(Prerequisites.PG_BIN.resolve("psql").toString(), "-X", "-At"));
+            psql.addAll(pg.connectionArgs("postgres"));
+            psql.addAll(List.of("-c", "SELECT pg_backend_pid()", "-c", simple, "-c", simple));
+            io.pgbftrace.capture.Processes.Result ran = io.pgbftrace.capture.Processes.run(psql,
+                    java.time.Duration.ofMinutes(1));
+            assertEquals(0, ran.exitCode(), ran.output());
+            String pidLine = ran.output().lines().findFirst().orElseThrow();
+            JsonNode simplePlan = null;
+            try (com.fasterxml.jackson.core.JsonParser plans = JSON.createParser(
+                    ran.output().substring(pidLine.length()))) {
+                while (plans.nextToken() != null) {
+                    simplePlan = JSON.<JsonNode>readTree(plans).get(0); // the second, warm run's
+                }
+            }
             Map<String, long[]> after = statio(pg);
             Thread.sleep(1500);
+            long[] writersAfter = writerCounters(pg, major); // as late as can be: a write meanwhile is in both
             assertEquals(0, rec.terminate(), rec.output());
 
             StringWriter out = new StringWriter();
@@ -156,29 +173,21 @@ class UprobeCaptureIntegrationTest {
             }
             assertTrue(created != null && created.get("extends").asLong() >= 80, "extensions: " + created);
 
-            // statements of the extended protocol are marked: the warm EXPLAIN's buffers are PostgreSQL's own
+            // statements of both protocols are marked: each warm EXPLAIN's buffers are PostgreSQL's own
             out.getBuffer().setLength(0);
             assertEquals(0, Main.execute(new String[]{"queries", session.toString(), "--json", "--by",
                     "execution", "--top", "0"}, new PrintWriter(out), new PrintWriter(err), Map.of()),
                     err.toString());
-            List<JsonNode> runs = new ArrayList<>();
-            for (JsonNode x : JSON.readTree(out.toString()).get("executionRows")) {
-                if (x.get("pid").asInt() == explainPid && x.get("text").asText().startsWith("EXPLAIN")) {
-                    runs.add(x);
-                }
-            }
-            runs.sort(java.util.Comparator.comparingDouble(x -> x.get("startSeconds").asDouble()));
-            assertEquals(2, runs.size(), "one execution per EXPLAIN: " + runs);
-            assertEquals(explain, runs.get(1).get("text").asText());
-            JsonNode b = runs.get(1).get("buffers");
-            JsonNode planning = plan.path("Planning");
-            assertEquals(plan.get("Plan").get("Shared Hit Blocks").asLong()
-                    + planning.path("Shared Hit Blocks").asLong(), b.get("hits").asLong(), b + " vs " + plan);
-            assertEquals(plan.get("Plan").get("Shared Read Blocks").asLong()
-                    + planning.path("Shared Read Blocks").asLong(), b.get("misses").asLong(), b + " vs " + plan);
-            assertTrue(b.get("hits").asLong() + b.get("misses").asLong() > 50, "pre_t is scanned: " + b);
+            JsonNode executions = JSON.readTree(out.toString()).get("executionRows");
+            assertWarmRunEqualsExplain(executions, explain, plan);
+            assertWarmRunEqualsExplain(executions, simple, simplePlan);
             assertTrue(s.get("eventCounts").get("WRITE").asLong() > 0, "the checkpoint wrote buffers");
-            assertTrue(s.get("writesByProcess").path("checkpointer").asLong() > 0, s.toString());
+            // who wrote what, as PostgreSQL counts it: the checkpointer's buffers and the background writer's
+            JsonNode by = s.get("writesByProcess");
+            assertTrue(writersAfter[0] - writersBefore[0] > 0, "the checkpoint wrote buffers");
+            assertEquals(writersAfter[0] - writersBefore[0], by.path("checkpointer").asLong(), "checkpointer: " + by);
+            assertEquals(writersAfter[1] - writersBefore[1], by.path("background writer").asLong(),
+                    "background writer (buffers_clean): " + by);
         }
     }
 
@@ -260,6 +269,54 @@ class UprobeCaptureIntegrationTest {
             }
         }
         return wrong;
+    }
+
+    /**
+     * The second of the two runs of {@code text} (one backend's, which alone runs it; its caches warm then) has the
+     * buffers its EXPLAIN (ANALYZE, BUFFERS) reported: planning and execution, shared hits and reads.
+     */
+    static void assertWarmRunEqualsExplain(JsonNode executions, String text, JsonNode plan) {
+        List<JsonNode> runs = new ArrayList<>();
+        for (JsonNode x : executions) {
+            if (x.get("text").asText().equals(text)) {
+                runs.add(x);
+            }
+        }
+        runs.sort(java.util.Comparator.comparingDouble(x -> x.get("startSeconds").asDouble()));
+        assertEquals(2, runs.size(), "one execution per EXPLAIN: " + runs);
+        assertEquals(runs.get(0).get("pid"), runs.get(1).get("pid"), "one backend ran both");
+        JsonNode b = runs.get(1).get("buffers");
+        JsonNode planning = plan.path("Planning");
+        assertEquals(plan.get("Plan").get("Shared Hit Blocks").asLong()
+                + planning.path("Shared Hit Blocks").asLong(), b.get("hits").asLong(), b + " vs " + plan);
+        assertEquals(plan.get("Plan").get("Shared Read Blocks").asLong()
+                + planning.path("Shared Read Blocks").asLong(), b.get("misses").asLong(), b + " vs " + plan);
+        assertTrue(b.get("hits").asLong() + b.get("misses").asLong() > 50, "pre_t is scanned: " + b);
+    }
+
+    /**
+     * {the buffers checkpoints wrote, the buffers the background writer cleaned}, once they have settled (the
+     * checkpointer and background writer report their counts a moment after they write): pg_stat_bgwriter, and from
+     * 17 pg_stat_checkpointer for the checkpoints.
+     */
+    static long[] writerCounters(ThrowawayCluster pg, int major) throws Exception {
+        String q = major >= 17 ? "SELECT (SELECT buffers_written FROM pg_stat_checkpointer), buffers_clean FROM"
+                + " pg_stat_bgwriter" : "SELECT buffers_checkpoint, buffers_clean FROM pg_stat_bgwriter";
+        long[] last = null;
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (true) {
+            long[] now;
+            try (Connection c = pg.settings("postgres").connect(); Statement st = c.createStatement();
+                 ResultSet rs = st.executeQuery(q)) {
+                rs.next();
+                now = new long[]{rs.getLong(1), rs.getLong(2)};
+            }
+            if (java.util.Arrays.equals(now, last) || System.currentTimeMillis() > deadline) {
+                return now;
+            }
+            last = now;
+            Thread.sleep(500);
+        }
     }
 
     static long[] sql(ThrowawayCluster pg, String... statements) throws Exception {

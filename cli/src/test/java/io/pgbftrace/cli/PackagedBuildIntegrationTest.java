@@ -69,11 +69,12 @@ class PackagedBuildIntegrationTest {
      * slice once the rate stays high): nothing lost, and pgbench's tables and indexes equal pg_statio.
      */
     @ParameterizedTest(name = "Debian's PostgreSQL {0}")
-    @ValueSource(strings = {"18", "19"})
+    @ValueSource(strings = {"18", "19", "19 in its own PID namespace"})
     void pgbenchAtFullSpeedInTheDefaultModeLosesNothing(String build) throws Exception {
         Prerequisites.requireTracing();
         Prerequisites.Packaged pkg = Prerequisites.packagedPostgres(major(build));
-        try (ThrowawayCluster pg = ThrowawayCluster.start(pkg.bin(), settings(build), pkg.chroot(), false)) {
+        try (ThrowawayCluster pg = ThrowawayCluster.start(pkg.bin(), settings(build), pkg.chroot(),
+                build.contains("namespace"))) {
             Processes.Result init = pg.client(Duration.ofMinutes(3), "pgbench", "-i", "-q", "-s", "5", "postgres");
             assertEquals(0, init.exitCode(), init.output());
             pg.restart();

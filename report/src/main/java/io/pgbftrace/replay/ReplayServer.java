@@ -361,13 +361,16 @@ public final class ReplayServer implements AutoCloseable {
     }
 
     ReplayApi.Markers markers() {
+        // read before the markers: a pass that ends between the two would otherwise say "ready" over a list it
+        // had not finished (the page, and a test, then took a session for one without markers)
+        boolean done = index.markerScanDone();
         long start = index.startNs();
         List<ReplayApi.Marker> list = new ArrayList<>();
         for (Marker k : index.markers()) {
             list.add(new ReplayApi.Marker((k.timeNs() - start) / 1e9, k.kind().name(), k.pid(), k.text(),
                     k.value()));
         }
-        return new ReplayApi.Markers(index.markerScanDone(), index.markersDropped(), list);
+        return new ReplayApi.Markers(done, index.markersDropped(), list);
     }
 
     private void asset(HttpExchange ex, String name) throws IOException {

@@ -70,6 +70,9 @@ public final class ExportCommand implements Callable<Integer> {
     Path output;
 
     @Mixin
+    RecorderEventsMixin recorderEvents;
+
+    @Mixin
     HelpMixin help;
 
     @Override
@@ -113,7 +116,7 @@ public final class ExportCommand implements Callable<Integer> {
             Writer w = new BufferedWriter(new OutputStreamWriter(o, StandardCharsets.UTF_8), 1 << 16);
             w.write(columns.stream().map(SessionExport.Column::name).collect(Collectors.joining(",")));
             w.write('\n');
-            long n = SessionExport.write(folder, table, values -> {
+            long n = SessionExport.write(folder, table, recorderEvents.includeRecorder, values -> {
                 for (int i = 0; i < values.length; i++) {
                     if (i > 0) {
                         w.write(',');
@@ -127,7 +130,7 @@ public final class ExportCommand implements Callable<Integer> {
         }
         JsonGenerator g = new JsonFactory().createGenerator(o, JsonEncoding.UTF8); // flushed, never closed
         g.setRootValueSeparator(null);
-        long n = SessionExport.write(folder, table, values -> {
+        long n = SessionExport.write(folder, table, recorderEvents.includeRecorder, values -> {
             g.writeStartObject();
             for (int i = 0; i < values.length; i++) {
                 g.writeFieldName(columns.get(i).name());

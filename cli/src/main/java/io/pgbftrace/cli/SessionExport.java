@@ -1,5 +1,6 @@
 package io.pgbftrace.cli;
 
+import io.pgbftrace.session.BackendFilter;
 import io.pgbftrace.session.Catalog;
 import io.pgbftrace.session.Event;
 import io.pgbftrace.session.EventKind;
@@ -64,10 +65,14 @@ final class SessionExport {
         };
     }
 
-    /** Streams one table of a session; returns the rows written. */
-    static long write(Path session, Table table, Rows out) {
+    /**
+     * Streams one table of a session; returns the rows written.
+     *
+     * @param includeRecorder keep the events and statements of the recorder's own backends (hidden as in every view)
+     */
+    static long write(Path session, Table table, boolean includeRecorder, Rows out) {
         try (SessionReader r = SessionReader.open(session)) {
-            Pass pass = new Pass(r.metadata(), table, out);
+            Pass pass = new Pass(r.metadata(), table, BackendFilter.of(r.metadata(), includeRecorder), out);
             try {
                 r.read(pass);
                 pass.finish();
@@ -90,6 +95,7 @@ final class SessionExport {
     private static final class Pass implements SessionVisitor {
         private final Table table;
         private final Rows out;
+        private final BackendFilter filter;
         private final Catalog catalog = new Catalog();
         private final long startNs;
         private boolean startKnown;
@@ -100,9 +106,10 @@ final class SessionExport {
         private long nextQueryId = 1;
         long rows;
 
-        Pass(SessionMetadata m, Table table, Rows out) {
+        Pass(SessionMetadata m, Table table, BackendFilter filter, Rows out) {
             this.table = table;
             this.out = out;
+            this.filter = filter;
             this.startNs = m.startMonotonicNs != null ? m.startMonotonicNs : -1; // imports: the first event
             if (startNs >= 0) {
                 start = startNs;
@@ -133,6 +140,9 @@ final class SessionExport {
         @Override
         public void event(Event e) {
             long t = time(e.timeNs());
+            if (filter.hides(e.pid())) {
+                return;
+            }
             switch (e.kind()) {
                 case QUERY -> {
                     ended(e.pid(), -1); // without its end mark (older sessions): when it ended is not known

@@ -41,6 +41,9 @@ public final class WhatifCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
+    RecorderEventsMixin recorderEvents;
+
+    @Mixin
     HelpMixin help;
 
     @Override
@@ -51,7 +54,7 @@ public final class WhatifCommand implements Callable<Integer> {
         }
         Whatif w;
         try (SessionArgument s = SessionArgument.open(session)) {
-            w = Whatif.run(s.folder(), bytes);
+            w = Whatif.run(s.folder(), bytes, recorderEvents.includeRecorder);
         }
         var out = spec.commandLine().getOut();
         if (json) {

@@ -69,6 +69,33 @@ class WhatifCommandTest {
                 List.of(big.trim().split("\\s+")), "relation, accesses, recorded, 8MB, 16MB (model), 64MB");
     }
 
+    /**
+     * The recorder's own backends (its catalog look-ups) are hidden as in info: the recorded misses whatif models are
+     * info's, and --include-recorder adds theirs back.
+     */
+    @Test
+    void theRecordersOwnBackendsAreHiddenAsInInfo() throws Exception {
+        Path s = SamplesTest.SAMPLES.resolve("create-index").resolve("session");
+        for (boolean include : new boolean[]{false, true}) {
+            List<String> flag = include ? List.of("--include-recorder") : List.of();
+            List<String> args = new java.util.ArrayList<>(List.of("info", s.toString(), "--json"));
+            args.addAll(flag);
+            JsonNode info = JSON.readTree(Cli.run(args.toArray(String[]::new)).out());
+            long misses = 0;
+            for (JsonNode r : info.get("relations")) {
+                misses += r.get("misses").asLong();
+            }
+            args = new java.util.ArrayList<>(List.of("whatif", s.toString(), "--shared-buffers", "32MB", "--json"));
+            args.addAll(flag);
+            Cli w = Cli.run(args.toArray(String[]::new));
+            assertEquals(0, w.code(), w.err());
+            assertEquals(misses, JSON.readTree(w.out()).get("recorded").get("misses").asLong(),
+                    "recorded misses as info counts them" + (include ? " with --include-recorder" : ""));
+            assertTrue(include || info.get("session").get("recorderEventsHidden").asLong() > 0,
+                    "the sample has recorder events to hide");
+        }
+    }
+
     @Test
     void badSizesAreUsageErrors() {
         Path s = SamplesTest.SAMPLES.resolve("tour").resolve("session");

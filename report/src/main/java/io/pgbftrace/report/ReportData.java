@@ -96,7 +96,8 @@ final class ReportData implements SessionVisitor {
         this.options = options;
         this.progress = progress;
         this.filter = BackendFilter.of(metadata, options.includeRecorder());
-        this.whatif = curve ? new io.pgbftrace.whatif.Whatif.Collector(metadata, MAX_MODELLED_ACCESSES) : null;
+        this.whatif = curve ? new io.pgbftrace.whatif.Whatif.Collector(metadata, MAX_MODELLED_ACCESSES,
+                options.includeRecorder()) : null;
         long sessionStart = metadata.startMonotonicNs != null ? metadata.startMonotonicNs : 0;
         List<long[]> active = new ArrayList<>();
         long lastEvent = sessionStart;

@@ -131,9 +131,12 @@ public final class Whatif {
      */
     public static final class Collector implements io.pgbftrace.session.SessionVisitor {
         private final AccessLog log;
+        private final io.pgbftrace.session.BackendFilter filter;
 
-        public Collector(SessionMetadata metadata, long maxAccesses) {
+        /** @param includeRecorder model the recorder's own backends' accesses too (hidden as in every view) */
+        public Collector(SessionMetadata metadata, long maxAccesses, boolean includeRecorder) {
             this.log = new AccessLog(metadata, maxAccesses);
+            this.filter = io.pgbftrace.session.BackendFilter.of(metadata, includeRecorder);
         }
 
         @Override
@@ -148,7 +151,9 @@ public final class Whatif {
 
         @Override
         public void event(io.pgbftrace.session.Event e) {
-            log.event(e);
+            if (!filter.hides(e.pid())) {
+                log.event(e);
+            }
         }
 
         /** Whether the session had more accesses than the collector keeps. */
@@ -159,9 +164,14 @@ public final class Whatif {
 
     /** Reads the session and predicts each size (and the recorded one). */
     public static Whatif run(Path session, List<Long> sizes) {
+        return run(session, sizes, false);
+    }
+
+    /** @param includeRecorder model the recorder's own backends' accesses too */
+    public static Whatif run(Path session, List<Long> sizes, boolean includeRecorder) {
         Collector c;
         try (SessionReader reader = SessionReader.open(session)) {
-            c = new Collector(reader.metadata(), Long.MAX_VALUE);
+            c = new Collector(reader.metadata(), Long.MAX_VALUE, includeRecorder);
             reader.read(c);
         }
         return of(c, sizes);
